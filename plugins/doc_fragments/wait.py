@@ -1,0 +1,67 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 Altostrat collection maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+    # Waiting on runs, asserting their status and trimming their logs: shared by modules and lookups.
+    DOCUMENTATION = r'''
+options:
+  wait:
+    description:
+      - Wait until each run has ended (status V(completed) or V(failed)), or needs a person (see O(on_interaction)).
+      - All runs are waited on in one loop that polls only the runs not yet finished.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait in total, measured on a monotonic clock. The default is the API's longest possible run.
+      - When it runs out the task fails with C(timed out) in its message, and still returns the last state seen of
+        each run and the time spent (RV(elapsed)).
+      - Only one request that was already under way may run past it, by at most O(request_timeout).
+    type: float
+    default: 3600
+  poll_interval:
+    description:
+      - Seconds between the first polls. The pause then grows by a tenth of this value per poll, up to
+        O(max_poll_interval), and is cut short so that the last poll happens at the deadline.
+    type: float
+    default: 1
+  max_poll_interval:
+    description:
+      - Longest pause between two polls of a run. With the default of 15 s a long run costs about 4 requests a
+        minute, well within the API's limit of 60 a minute per token.
+    type: float
+    default: 15
+  on_interaction:
+    description:
+      - What to do when a run is V(awaiting_ui_interaction), paused until a person answers in the Altostrat UI
+        (no API call can answer it).
+      - V(stop) returns at once with the run as it is; combine with O(expected_status) to fail the task then.
+      - V(wait) keeps waiting, until the person answers or O(wait_timeout) runs out.
+      - V(fail) fails the task at once.
+      - Only used with O(wait=true).
+    type: str
+    choices: [stop, wait, fail]
+    default: stop
+  expected_status:
+    description:
+      - Statuses the run must have, after any wait, for the task to succeed, for example V([completed]).
+      - Otherwise the task fails with a message naming the run, its status, its C(error_message) and the steps whose
+        log status is V(error); the run is still returned.
+      - A run that completed may still carry an C(error_message) (a step failed but the run carried on); it passes.
+    type: list
+    elements: str
+  logs:
+    description:
+      - Which log entries to return, V(all), V(errors) (entries whose status is not V(success)) or V(none)
+        (an empty list). The failure message of O(expected_status) always sees every entry.
+    type: str
+    choices: [all, errors, none]
+    default: all
+'''

@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 Altostrat collection maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Typed errors shared by the client, the waiter and the plugins.
+
+Private to the collection: the leading underscore means no compatibility promise.
+Every error carries a one-line, token-free ``str()`` that plugins show as is.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class AltostratError(Exception):
+    """Base class: anything the collection raises on purpose."""
+
+    def __init__(self, message, run=None, runs=None, elapsed=None):
+        super(AltostratError, self).__init__(message)
+        self.message = message
+        self.run = run
+        self.runs = runs
+        self.elapsed = elapsed
+
+    def __str__(self):
+        return self.message
+
+
+class AltostratInputError(AltostratError):
+    """Bad input found before any request was sent."""
+
+
+class AltostratAPIError(AltostratError):
+    """A request failed: an HTTP error status, a bad body, or no answer at all.
+
+    ``status`` is the HTTP status (``None`` when no response arrived);
+    ``api_message`` the API's own ``message`` or a short excerpt of the body.
+    ``transient`` marks failures a poller may ride out (connection errors, 429, 5xx);
+    ``retry_after`` is the server's ``Retry-After`` in seconds, when it sent one.
+    """
+
+    def __init__(self, message, method=None, path=None, status=None, api_message=None, transient=False, retry_after=None):
+        super(AltostratAPIError, self).__init__(message)
+        self.method = method
+        self.path = path
+        self.status = status
+        self.api_message = api_message
+        self.transient = transient
+        self.retry_after = retry_after
+
+
+class AltostratRunError(AltostratError):
+    """A run ended outside ``expected_status`` (or needs a person, with ``on_interaction=fail``)."""
+
+
+class AltostratTimeoutError(AltostratError):
+    """A wait reached its deadline; ``run``/``runs`` hold the last state seen."""

@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 Altostrat collection maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""Option specs shared by the modules, and the one place options become a client and a wait.
+
+The documentation of these options lives once, in ``plugins/doc_fragments/``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL, Client
+from ansible_collections.altostrat.cloud.plugins.module_utils._runs import LOG_MODES, ON_INTERACTION, check_expected, filter_logs
+from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, get_runs
+
+# name: (type, default, environment variable)
+CONNECTION_OPTIONS = {
+    'api_url': ('str', DEFAULT_API_URL, 'ALTOSTRAT_API_URL'),
+    'token': ('str', None, 'ALTOSTRAT_TOKEN'),
+    'validate_certs': ('bool', True, 'ALTOSTRAT_VALIDATE_CERTS'),
+    'ca_path': ('path', None, 'ALTOSTRAT_CA_PATH'),
+    'request_timeout': ('float', 30.0, 'ALTOSTRAT_REQUEST_TIMEOUT'),
+    'http_retries': ('int', 5, 'ALTOSTRAT_HTTP_RETRIES'),
+}
+
+CONNECTION_ARGS = dict(
+    (name, dict(type=kind, default=default, fallback=(env_fallback, [env]), no_log=name == 'token'))
+    for name, (kind, default, env) in CONNECTION_OPTIONS.items()
+)
+
+WAIT_ARGS = dict(
+    wait=dict(type='bool', default=False),
+    wait_timeout=dict(type='float', default=3600.0),
+    poll_interval=dict(type='float', default=1.0),
+    max_poll_interval=dict(type='float', default=15.0),
+    on_interaction=dict(type='str', default='stop', choices=list(ON_INTERACTION)),
+    expected_status=dict(type='list', elements='str'),
+    logs=dict(type='str', default='all', choices=list(LOG_MODES)),
+)
+
+
+def make_client(options, warn=None):
+    """A Client from plugin options (module params or lookup options alike)."""
+    return Client(token=options['token'], api_url=options['api_url'], validate_certs=options['validate_certs'],
+                  ca_path=options['ca_path'], request_timeout=options['request_timeout'],
+                  http_retries=options['http_retries'], warn=warn)
+
+
+def settle(client, run_ids, options, warn=None, progress=None, known=None):
+    """Fetch or wait on runs, check ``expected_status``, trim logs; return ``(runs, elapsed)``.
+
+    Errors carry the last runs seen (logs trimmed the same way) in ``run``/``runs``.
+    """
+    try:
+        if options['wait']:
+            runs, elapsed = Waiter(client, options['wait_timeout'], options['poll_interval'], options['max_poll_interval'],
+                                   options['on_interaction'], warn=warn, progress=progress).wait(run_ids, known=known)
+        else:
+            runs = [known[run_id] for run_id in run_ids] if known else get_runs(client, run_ids)
+            elapsed = 0.0
+        check_expected(runs, options['expected_status'])
+    except Exception as exc:
+        for run in getattr(exc, 'runs', None) or [getattr(exc, 'run', None)]:
+            if run:
+                filter_logs(run, options['logs'])
+        raise
+    for run in runs:
+        filter_logs(run, options['logs'])
+    return runs, elapsed

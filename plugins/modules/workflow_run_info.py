@@ -1,0 +1,214 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 Altostrat collection maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: workflow_run_info
+short_description: Read, wait on and assert Altostrat workflow runs
+version_added: 0.1.0
+description:
+  - Fetches one Altostrat workflow run with its step logs (O(run_id)), or lists the runs of a workflow (O(workflow_id)).
+  - With O(wait=true) it waits until the run has ended, under one deadline, polling gently; with O(expected_status) it
+    fails the task unless the run ended as expected, naming the run, its error message and its failed steps.
+  - Never changes anything, so it runs the same in check mode.
+author:
+  - Altostrat collection maintainers
+options:
+  run_id:
+    description:
+      - ID of the run to fetch, such as V(fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4).
+      - It is checked before any request is sent; only C(fl_run_) followed by letters, digits, C(_) and C(-) is accepted.
+      - Exactly one of O(run_id) and O(workflow_id) is required.
+    type: str
+  workflow_id:
+    description:
+      - ID of a workflow whose runs to list, newest first, such as V(fl_01h3j4k5l6m7n8p9q0r1s2t3u4). Every page is followed.
+      - Listed runs carry no C(logs); fetch a run by O(run_id) for those.
+      - O(wait) and O(expected_status) apply to O(run_id) only.
+    type: str
+  status:
+    description:
+      - With O(workflow_id), return only the runs with one of these statuses.
+    type: list
+    elements: str
+    choices: [pending, running, completed, failed, awaiting_ui_interaction]
+  limit:
+    description:
+      - With O(workflow_id), stop after this many (matching) runs.
+    type: int
+extends_documentation_fragment:
+  - altostrat.cloud.connection
+  - altostrat.cloud.wait
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads; check mode gives the same result.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action_group:
+    support: full
+    membership:
+      - altostrat.cloud.workflows
+seealso:
+  - plugin: altostrat.cloud.workflow_run
+    plugin_type: lookup
+    description: The same reads and waits, as a lookup that can wait on many runs at once.
+  - name: Altostrat Workflows API
+    description: Reference of the API this module talks to.
+    link: https://docs.altostrat.io/api-reference
+'''
+
+EXAMPLES = r'''
+- name: Wait for a run to finish and require that it completed
+  altostrat.cloud.workflow_run_info:
+    run_id: fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4
+    wait: true
+    wait_timeout: 900
+    expected_status: [completed]
+  register: preflight
+
+- name: Use the step logs in a later task
+  ansible.builtin.debug:
+    msg: "{{ item.node_id }}: {{ item.status }} {{ item.output }}"
+  loop: "{{ preflight.run.logs }}"
+
+- name: Gate a whole play on a run, with the settings set once for the collection's modules
+  hosts: routers
+  module_defaults:
+    group/altostrat.cloud.workflows:
+      api_url: https://v1.api.altostrat.io
+      token: "{{ vault_altostrat_token }}"
+  tasks:
+    - name: Wait for the change ticket workflow, only returning the steps that did not succeed
+      altostrat.cloud.workflow_run_info:
+        run_id: "{{ change_run_id }}"
+        wait: true
+        expected_status: [completed]
+        on_interaction: wait
+        logs: errors
+      delegate_to: localhost
+      run_once: true
+
+- name: List the failed runs of a workflow, ten at most
+  altostrat.cloud.workflow_run_info:
+    workflow_id: fl_01h3j4k5l6m7n8p9q0r1s2t3u4
+    status: [failed]
+    limit: 10
+  register: failures
+'''
+
+RETURN = r'''
+run:
+  description:
+    - The run as the API returned it, fields unknown to this module included (for example C(trigger_payload)).
+    - Also returned when the task fails because of O(expected_status), O(on_interaction=fail) or a timed-out wait,
+      holding the last state seen.
+  returned: when O(run_id) is given and the run could be read
+  type: dict
+  contains:
+    id:
+      description: Run ID.
+      type: str
+      sample: fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4
+    status:
+      description: V(pending), V(running), V(completed), V(failed) or V(awaiting_ui_interaction).
+      type: str
+      sample: completed
+    error_message:
+      description: Why the run failed; may also be set on a completed run whose step failed.
+      type: str
+      sample: "Webhook request failed: 503 Service Unavailable"
+    started_at:
+      description: When the run started (ISO 8601).
+      type: str
+      sample: "2025-10-31T12:00:00.000000Z"
+    completed_at:
+      description: When the run ended; null until then.
+      type: str
+      sample: "2025-10-31T12:00:05.000000Z"
+    duration_in_seconds:
+      description: How long the run took; null until it ends.
+      type: int
+      sample: 5
+    logs:
+      description: One entry per executed step, in order, trimmed by O(logs).
+      type: list
+      elements: dict
+      sample:
+        - id: fl_log_01h3j4k5l6m7n8p9q0r1s2t3u4
+          node_id: n2
+          component_id: webhook
+          status: success
+          output: {status: 200, body: {message: ok}}
+          created_at: "2025-10-31T12:00:02.000000Z"
+runs:
+  description: The runs of O(workflow_id), newest first, without logs.
+  returned: when O(workflow_id) is given
+  type: list
+  elements: dict
+  sample:
+    - id: fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4
+      status: failed
+      error_message: "Webhook request failed: 503 Service Unavailable"
+elapsed:
+  description: Seconds spent waiting (0 without O(wait)).
+  returned: always
+  type: float
+  sample: 12.4
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.altostrat.cloud.plugins.module_utils._client import REQUESTS_IMPORT_ERROR
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_ARGS, WAIT_ARGS, make_client, settle
+from ansible_collections.altostrat.cloud.plugins.module_utils._runs import KNOWN_STATUSES
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            run_id=dict(type='str'),
+            workflow_id=dict(type='str'),
+            status=dict(type='list', elements='str', choices=list(KNOWN_STATUSES)),
+            limit=dict(type='int'),
+            **dict(CONNECTION_ARGS, **WAIT_ARGS)
+        ),
+        required_one_of=[('run_id', 'workflow_id')],
+        mutually_exclusive=[('run_id', 'workflow_id'), ('run_id', 'status'), ('run_id', 'limit'),
+                            ('workflow_id', 'expected_status')],
+        supports_check_mode=True,
+    )
+    if REQUESTS_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    params = module.params
+    if params['workflow_id'] and params['wait']:
+        module.fail_json(msg='wait needs run_id: the runs listed for a workflow_id are not waited on.')
+    try:
+        client = make_client(params, warn=module.warn)
+        if params['workflow_id']:
+            runs = client.list_runs(params['workflow_id'], statuses=params['status'], limit=params['limit'])
+            module.exit_json(changed=False, runs=runs, elapsed=0.0)
+        runs, elapsed = settle(client, [params['run_id']], params, warn=module.warn)
+    except AltostratError as exc:
+        result = dict(changed=False, msg=str(exc))
+        if exc.run is not None:
+            result['run'] = exc.run
+        if exc.elapsed is not None:
+            result['elapsed'] = round(exc.elapsed, 3)
+        module.fail_json(**result)
+    module.exit_json(changed=False, run=runs[0], elapsed=round(elapsed, 3))
+
+
+if __name__ == '__main__':
+    main()
