@@ -1,0 +1,70 @@
+"""Recording of every API request (control requests under /_emulator/ excluded).
+
+Each record is a dict::
+
+    {"method", "path", "query" (raw string), "params" (dict), "headers" (dict,
+     Authorization removed), "auth_present", "auth_ok", "authorization" (raw
+     header value or None, to check that redirects do not leak it),
+     "idempotency_key", "status" (int, or None while unanswered / for drop and
+     hang), "fault" (kind or None), "time" (epoch seconds), "elapsed" (s)}
+"""
+
+import threading
+import time
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.records = []
+
+    def record(self, method, path, query, params, headers, auth_ok):
+        auth = headers.get("Authorization")
+        rec = {
+            "method": method,
+            "path": path,
+            "query": query,
+            "params": params,
+            "headers": {k: v for k, v in headers.items() if k.lower() != "authorization"},
+            "auth_present": auth is not None,
+            "auth_ok": auth_ok,
+            "authorization": auth,
+            "idempotency_key": headers.get("Idempotency-Key"),
+            "status": None,
+            "fault": None,
+            "time": time.time(),
+            "elapsed": None,
+        }
+        with self.lock:
+            self.records.append(rec)
+        return rec
+
+    @staticmethod
+    def finish(rec, status, fault=None):
+        rec["status"] = status
+        rec["fault"] = fault
+        rec["elapsed"] = round(time.time() - rec["time"], 6)
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.records)
+
+    def reset(self):
+        with self.lock:
+            self.records = []
+
+    def count(self, method=None, path=None, path_prefix=None):
+        method = method.upper() if method else None
+        return sum(
+            1 for r in self.snapshot()
+            if (method is None or r["method"] == method)
+            and (path is None or r["path"] == path)
+            and (path_prefix is None or r["path"].startswith(path_prefix))
+        )
+
+    def counts(self):
+        out = {}
+        for r in self.snapshot():
+            key = "%s %s" % (r["method"], r["path"])
+            out[key] = out.get(key, 0) + 1
+        return out
