@@ -72,3 +72,13 @@ def settle(client, run_ids, options, warn=None, progress=None, known=None):
     for run in runs:
         filter_logs(run, options['logs'])
     return runs, elapsed
+
+
+def fail_from(module, exc, changed=False):
+    """End a module with the one-line message of an AltostratError and the last run(s) it saw."""
+    result = dict(changed=changed, msg=str(exc))
+    if exc.run is not None:
+        result['run'] = exc.run
+    if exc.elapsed is not None:
+        result['elapsed'] = round(exc.elapsed, 3)
+    module.fail_json(**result)

@@ -171,7 +171,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import REQUESTS_IMPORT_ERROR
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_ARGS, WAIT_ARGS, make_client, settle
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_ARGS, WAIT_ARGS, fail_from, make_client, settle
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import KNOWN_STATUSES
 
 
@@ -201,12 +201,7 @@ def main():
             module.exit_json(changed=False, runs=runs, elapsed=0.0)
         runs, elapsed = settle(client, [params['run_id']], params, warn=module.warn)
     except AltostratError as exc:
-        result = dict(changed=False, msg=str(exc))
-        if exc.run is not None:
-            result['run'] = exc.run
-        if exc.elapsed is not None:
-            result['elapsed'] = round(exc.elapsed, 3)
-        module.fail_json(**result)
+        fail_from(module, exc)
     module.exit_json(changed=False, run=runs[0], elapsed=round(elapsed, 3))
 
 

@@ -1,0 +1,192 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 Altostrat collection maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+module: workflow_run
+short_description: Start an Altostrat workflow run, then optionally wait on it and assert how it ended
+version_added: 0.1.0
+description:
+  - Starts a run of an Altostrat workflow (O(workflow_id)), re-runs an earlier run with its original trigger payload
+    (O(rerun_run_id)), or resumes a failed run from one of its completed nodes (O(resume_run_id) and O(resume_node_id)).
+  - With O(wait=true) it then waits until the new run has ended, and with O(expected_status) fails the task unless it
+    ended as expected, naming the run, its error message and its failed steps.
+  - A start is never retried blindly. With O(idempotency_key) a start that met a connection error or a 5xx answer is
+    retried safely, since the API returns the first result for a repeated key within 24 hours; without one it is sent
+    exactly once and the error says the run may or may not have started.
+author:
+  - Altostrat collection maintainers
+options:
+  workflow_id:
+    description:
+      - ID of the workflow to start, such as V(fl_01h3j4k5l6m7n8p9q0r1s2t3u4).
+      - Exactly one of O(workflow_id), O(rerun_run_id) and O(resume_run_id) is required.
+    type: str
+  context:
+    description:
+      - Data handed to the workflow's trigger node, sent as C({"context": ...}). Only with O(workflow_id).
+    type: dict
+  rerun_run_id:
+    description:
+      - ID of an earlier run to run again, with its original trigger payload.
+    type: str
+  resume_run_id:
+    description:
+      - ID of a failed run to resume from O(resume_node_id); the steps before that node are not run again.
+    type: str
+  resume_node_id:
+    description:
+      - Node of O(resume_run_id) to resume from; it must have completed in that run. Required with O(resume_run_id).
+    type: str
+  idempotency_key:
+    description:
+      - Sent as the C(Idempotency-Key) header. A repeat of the same key within 24 hours returns the first run instead
+        of starting another one, which makes retries safe.
+      - Use a value that is stable across retries of the same intent and new for each new intent, for example the
+        AWX job ID and a purpose (V(4711-preflight)), or a UUID kept in a fact.
+    type: str
+extends_documentation_fragment:
+  - altostrat.cloud.connection
+  - altostrat.cloud.wait
+  - ansible.builtin.action_common_attributes
+  - ansible.builtin.action_common_attributes.actiongroups
+attributes:
+  check_mode:
+    support: full
+    details: In check mode no request starting a run is sent; the task reports C(changed) and returns no run.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+  action_group:
+    support: full
+    membership:
+      - altostrat.cloud.workflows
+seealso:
+  - module: altostrat.cloud.workflow_run_info
+    description: Read, wait on and assert a run that is already under way, or list a workflow's runs.
+  - plugin: altostrat.cloud.workflow_run
+    plugin_type: lookup
+    description: Read and wait on many runs at once from a template.
+  - name: Altostrat Workflows API
+    description: Reference of the API this module talks to.
+    link: https://docs.altostrat.io/api-reference
+'''
+
+EXAMPLES = r'''
+- name: Start the pre-flight workflow, wait for it, and require that it completed
+  altostrat.cloud.workflow_run:
+    workflow_id: fl_01h3j4k5l6m7n8p9q0r1s2t3u4
+    context:
+      site: "{{ inventory_hostname }}"
+      change: CHG0042
+    idempotency_key: "{{ tower_job_id | default(ansible_date_time.epoch) }}-preflight"
+    wait: true
+    wait_timeout: 1800
+    expected_status: [completed]
+  register: preflight
+  delegate_to: localhost
+
+- name: Show what each step returned
+  ansible.builtin.debug:
+    msg: "{{ preflight.run.logs | map(attribute='output') }}"
+
+- name: Run an earlier run again, with its original trigger payload
+  altostrat.cloud.workflow_run:
+    rerun_run_id: fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4
+
+- name: Resume a failed run from node n3, and wait for it
+  altostrat.cloud.workflow_run:
+    resume_run_id: fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4
+    resume_node_id: n3
+    wait: true
+    expected_status: [completed]
+'''
+
+RETURN = r'''
+run:
+  description:
+    - The new run as the API returned it, after waiting when O(wait=true); the same keys as RV(altostrat.cloud.workflow_run_info#module:run).
+    - Also returned when the task fails after the run was started (O(expected_status), a timed-out wait), holding
+      the last state seen.
+  returned: when a run was started (not in check mode)
+  type: dict
+  sample:
+    id: fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4
+    status: completed
+    error_message: null
+    started_at: "2025-10-31T12:00:00.000000Z"
+    completed_at: "2025-10-31T12:00:05.000000Z"
+    duration_in_seconds: 5
+    logs:
+      - id: fl_log_01h3j4k5l6m7n8p9q0r1s2t3u4
+        node_id: n2
+        component_id: webhook
+        status: success
+        output: {status: 200}
+        created_at: "2025-10-31T12:00:02.000000Z"
+elapsed:
+  description: Seconds spent waiting (0 without O(wait)).
+  returned: when a run was started
+  type: float
+  sample: 12.4
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.altostrat.cloud.plugins.module_utils._client import REQUESTS_IMPORT_ERROR
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_ARGS, WAIT_ARGS, fail_from, make_client, settle
+
+STARTS = ('workflow_id', 'rerun_run_id', 'resume_run_id')
+
+
+def start(client, params):
+    """Send the one POST that starts a run; returns the new run."""
+    key = params['idempotency_key']
+    if params['workflow_id']:
+        return client.start_run(params['workflow_id'], params['context'], idempotency_key=key)
+    if params['rerun_run_id']:
+        return client.rerun(params['rerun_run_id'], idempotency_key=key)
+    return client.resume(params['resume_run_id'], params['resume_node_id'], idempotency_key=key)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            workflow_id=dict(type='str'),
+            context=dict(type='dict'),
+            rerun_run_id=dict(type='str'),
+            resume_run_id=dict(type='str'),
+            resume_node_id=dict(type='str'),
+            idempotency_key=dict(type='str', no_log=False),
+            **dict(CONNECTION_ARGS, **WAIT_ARGS)
+        ),
+        required_one_of=[STARTS],
+        mutually_exclusive=[STARTS, ('context', 'rerun_run_id'), ('context', 'resume_run_id')],
+        required_together=[('resume_run_id', 'resume_node_id')],
+        supports_check_mode=True,
+    )
+    if REQUESTS_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    params = module.params
+    run = None
+    try:
+        client = make_client(params, warn=module.warn)
+        if module.check_mode:
+            module.exit_json(changed=True, msg='Check mode: no run was started.')
+        run = start(client, params)
+        runs, elapsed = settle(client, [run['id']], params, warn=module.warn, known={run['id']: run})
+    except AltostratError as exc:
+        fail_from(module, exc, changed=run is not None)
+    module.exit_json(changed=True, run=runs[0], elapsed=round(elapsed, 3))
+
+
+if __name__ == '__main__':
+    main()
