@@ -30,7 +30,8 @@ options:
     type: str
   context:
     description:
-      - Data handed to the workflow's trigger node, sent as C({"context": ...}). Only with O(workflow_id).
+      - Data handed to the workflow's trigger node, sent as the C(context) member of the request body. Only with
+        O(workflow_id).
     type: dict
   rerun_run_id:
     description:
