@@ -109,6 +109,7 @@ class Handler(BaseHTTPRequestHandler):
         rec = emu.recorder.record(self.command, url.path, url.query, params,
                                   self.headers, emu.api.token_of(req) is not None)
         fault = emu.faults.pick(self.command, url.path)
+        rec["fault"] = fault.kind if fault else None
         status = None
         try:
             status = self.answer(emu, req, fault)
