@@ -107,7 +107,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send(control.handle(emu, req))
             return
         rec = emu.recorder.record(self.command, url.path, url.query, params,
-                                  self.headers, emu.api.token_of(req) is not None)
+                                  self.headers, emu.api.token_of(req) is not None,
+                                  self.client_address)
         fault = emu.faults.pick(self.command, url.path)
         rec["fault"] = fault.kind if fault else None
         status = None
@@ -162,6 +163,8 @@ class Server(ThreadingHTTPServer):
         self.ssl_context = ssl_context
         self._conns = set()
         self._conns_lock = threading.Lock()
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
         super().__init__(address, Handler)
 
     def get_request(self):

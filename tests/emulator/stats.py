@@ -6,7 +6,8 @@ Each record is a dict::
      Authorization removed), "auth_present", "auth_ok", "authorization" (raw
      header value or None, to check that redirects do not leak it),
      "idempotency_key", "status" (int, or None while unanswered / for drop and
-     hang), "fault" (kind or None), "time" (epoch seconds), "elapsed" (s)}
+     hang), "fault" (kind or None), "time" (epoch seconds), "elapsed" (s),
+     "client_port" (the client's source port: one per pooled connection)}
 """
 
 import threading
@@ -18,7 +19,7 @@ class Recorder:
         self.lock = threading.Lock()
         self.records = []
 
-    def record(self, method, path, query, params, headers, auth_ok):
+    def record(self, method, path, query, params, headers, auth_ok, client=None):
         auth = headers.get("Authorization")
         rec = {
             "method": method,
@@ -34,6 +35,7 @@ class Recorder:
             "fault": None,
             "time": time.time(),
             "elapsed": None,
+            "client_port": client[1] if client else None,
         }
         with self.lock:
             self.records.append(rec)
