@@ -1,0 +1,288 @@
+"""End-to-end tests: real ``ansible-playbook`` runs of ``altostrat.cloud`` against the emulator.
+
+Each test runs a small playbook from ``tests/e2e/playbooks/`` (see ``conftest.run_playbook``)
+and asserts on the values the playbook saved as JSON, on the output, and on the requests the
+emulator received.
+"""
+
+import copy
+
+import pytest
+
+from emulator.pytest_plugin import DEFAULT_SCENARIO
+
+RUN_PATH = '/workflows/runs/%s'
+SENTINEL_TOKEN = 'sentinel-tok-7Qx9ZpL2vW'
+
+
+def assert_one_line_error(msg, output):
+    """A failure message is one line, and no Python traceback reaches the output."""
+    assert isinstance(msg, str) and msg.strip()
+    assert '\n' not in msg.strip(), msg
+    assert 'Traceback' not in output, output
+    assert 'File "' not in output, output
+
+
+def gets(emu, run_id):
+    return emu.count('GET', RUN_PATH % run_id)
+
+
+# ---- module: waits, expected_status, timeouts --------------------------------------------
+
+def test_module_waits_until_completed_and_later_task_reads_logs(run_playbook, emulator):
+    res = run_playbook('module_wait_completed.yml', expect_rc=0)
+    out = res['result']
+    result = out['result']
+    assert result['changed'] is False
+    assert result['run']['id'] == 'fl_run_slow'
+    assert result['run']['status'] == 'completed'
+    assert result['run']['completed_at'] and result['run']['duration_in_seconds'] is not None
+    assert result['elapsed'] > 0
+    assert out['step_nodes'] == ['n0', 'n1', 'n2']
+    assert [entry['status'] for entry in result['run']['logs']] == ['success'] * 3
+    assert 'failed=0' in res.output
+    # It really polled: more than one GET of the run, and nothing else.
+    assert gets(emulator, 'fl_run_slow') >= 2
+    assert emulator.count() == gets(emulator, 'fl_run_slow')
+
+
+def test_module_failed_run_fails_task_with_run_and_details(run_playbook, emulator):
+    res = run_playbook('module_wait.yml', expect_rc=0,
+                       extra_vars={'run_id': 'fl_run_failed', 'expected_status': ['completed']})
+    result = res['result']
+    assert result['failed'] is True
+    assert result['run']['id'] == 'fl_run_failed'
+    assert result['run']['status'] == 'failed'
+    assert result['run']['trigger_payload'] == {'env': 'staging'}  # unknown fields passed through
+    assert [entry['status'] for entry in result['run']['logs']] == ['success', 'success', 'error']
+    msg = result['msg']
+    for part in ('fl_run_failed', 'failed', 'Webhook request failed: 503 Service Unavailable', 'node n2', 'completed'):
+        assert part in msg, msg
+    assert_one_line_error(msg, res.output)
+    assert 'fatal: [localhost]: FAILED!' in res.output and '...ignoring' in res.output
+    assert gets(emulator, 'fl_run_failed') == 1
+
+
+def test_module_wait_times_out(run_playbook, emulator):
+    res = run_playbook('module_wait.yml', expect_rc=0, extra_vars={'run_id': 'fl_run_forever', 'wait_timeout': 2})
+    result = res['result']
+    assert result['failed'] is True
+    assert 'timed out' in result['msg']
+    assert 'fl_run_forever' in result['msg']
+    assert result['run']['id'] == 'fl_run_forever'
+    assert result['run']['status'] == 'running'
+    assert 1.9 <= result['elapsed'] <= 3.5, result['elapsed']
+    assert_one_line_error(result['msg'], res.output)
+    assert 2 <= gets(emulator, 'fl_run_forever') <= 8
+
+
+@pytest.mark.parametrize('choice', ['stop', 'wait', 'fail'])
+def test_module_on_interaction(run_playbook, emulator, choice):
+    extra = {'run_id': 'fl_run_awaiting', 'on_interaction': choice}
+    if choice == 'wait':
+        extra['wait_timeout'] = 1.5
+    res = run_playbook('module_wait.yml', expect_rc=0, extra_vars=extra)
+    result = res['result']
+    assert result['run']['id'] == 'fl_run_awaiting'
+    assert result['run']['status'] == 'awaiting_ui_interaction'
+    if choice == 'stop':
+        assert not result.get('failed')
+        assert len(result['run']['logs']) == 2
+        assert gets(emulator, 'fl_run_awaiting') == 1
+    elif choice == 'wait':
+        assert result['failed'] is True
+        assert 'timed out' in result['msg']
+        assert 1.4 <= result['elapsed'] <= 3.5, result['elapsed']
+        assert gets(emulator, 'fl_run_awaiting') >= 2
+        assert_one_line_error(result['msg'], res.output)
+    else:
+        assert result['failed'] is True
+        assert 'on_interaction=fail' in result['msg']
+        assert 'Altostrat UI' in result['msg'] and 'fl_run_awaiting' in result['msg']
+        assert gets(emulator, 'fl_run_awaiting') == 1  # at once, no further polls
+        assert_one_line_error(result['msg'], res.output)
+
+
+# ---- lookup ---------------------------------------------------------------------------------
+
+def test_lookup_query_three_runs_in_order(run_playbook, emulator):
+    ids = ['fl_run_slow', 'fl_run_completed', 'fl_run_failed']
+    res = run_playbook('lookup_query.yml', expect_rc=0, extra_vars={'run_ids': ids})
+    runs = res['runs']
+    assert [run['id'] for run in runs] == ids
+    assert [run['status'] for run in runs] == ['completed', 'completed', 'failed']
+    assert all(len(run['logs']) == 3 for run in runs)
+    # One loop polls only the unfinished run: the finished ones are fetched once.
+    assert gets(emulator, 'fl_run_completed') == 1
+    assert gets(emulator, 'fl_run_failed') == 1
+    assert gets(emulator, 'fl_run_slow') >= 2
+
+
+def test_lookup_one_id_returns_the_run_dict(run_playbook, emulator):
+    res = run_playbook('lookup_one.yml', expect_rc=0, extra_vars={'run_id': 'fl_run_completed'})
+    out = res['result']
+    assert out['type'] == 'dict'
+    assert out['run']['id'] == 'fl_run_completed'
+    assert out['run']['status'] == 'completed'
+    assert out['run']['trigger_payload'] == {'env': 'prod'}
+    assert [entry['node_id'] for entry in out['run']['logs']] == ['n0', 'n1', 'n2']
+    assert gets(emulator, 'fl_run_completed') == 1
+
+
+def test_lookup_waits_on_a_run_finishing_later(run_playbook, emulator):
+    emulator.add_runs([{'id': 'fl_run_later', 'workflow_id': 'fl_wf_main', 'pending_for': 0.5, 'duration': 3,
+                        'status': 'completed', 'steps': 2}])
+    res = run_playbook('lookup_one.yml', expect_rc=0, extra_vars={'run_id': 'fl_run_later', 'lookup_wait': True})
+    run = res['result']['run']
+    assert res['result']['type'] == 'dict'
+    assert run['id'] == 'fl_run_later' and run['status'] == 'completed'
+    assert len(run['logs']) == 2
+    assert gets(emulator, 'fl_run_later') >= 2
+
+
+# ---- settings: module_defaults, environment, variables, ansible.cfg ---------------------
+
+def test_module_defaults_group_supplies_url_and_token(run_playbook, emulator):
+    res = run_playbook('module_defaults.yml', expect_rc=0, connection_env=False)
+    result = res['result']
+    assert result['run']['id'] == 'fl_run_completed' and result['run']['status'] == 'completed'
+    assert result['changed'] is False
+    assert emulator.count() == 1
+    assert emulator.requests[0]['auth_ok'] is True
+
+
+def test_module_settings_from_environment(run_playbook, emulator):
+    res = run_playbook('module_read.yml', expect_rc=0, extra_vars={'run_id': 'fl_run_completed'})
+    assert res['result']['run']['status'] == 'completed'
+    assert not res['result'].get('failed')
+    assert emulator.count() == 1 and emulator.requests[0]['auth_ok'] is True
+
+
+def test_module_without_any_settings_says_no_token(run_playbook, emulator):
+    res = run_playbook('module_read.yml', expect_rc=0, connection_env=False, extra_vars={'run_id': 'fl_run_completed'})
+    assert res['result']['failed'] is True
+    assert 'No API token' in res['result']['msg']
+    assert emulator.count() == 0
+
+
+@pytest.mark.parametrize('source', ['env', 'vars', 'ini'])
+def test_lookup_settings_sources(run_playbook, emulator, source):
+    kwargs = {'extra_vars': {'run_id': 'fl_run_completed'}}
+    if source == 'vars':
+        kwargs['connection_env'] = False
+        kwargs['extra_vars'].update(altostrat_api_url=emulator.url, altostrat_token='test-token')
+    elif source == 'ini':
+        kwargs['connection_env'] = False
+        kwargs['cfg_sections'] = {'altostrat': {'api_url': emulator.url}}
+        kwargs['extra_vars'].update(altostrat_token='test-token')
+    res = run_playbook('lookup_one.yml', expect_rc=0, **kwargs)
+    assert not res['result']['result'].get('failed'), res
+    assert res['result']['run']['id'] == 'fl_run_completed'
+    assert emulator.count() == 1 and emulator.requests[0]['auth_ok'] is True
+
+
+def test_lookup_variables_win_over_environment(run_playbook, emulator):
+    res = run_playbook('lookup_one.yml', expect_rc=0,
+                       extra_env={'ALTOSTRAT_API_URL': 'http://127.0.0.1:9', 'ALTOSTRAT_TOKEN': 'wrong-token'},
+                       extra_vars={'run_id': 'fl_run_completed', 'altostrat_api_url': emulator.url,
+                                   'altostrat_token': 'test-token'})
+    assert res['result']['run']['status'] == 'completed', res
+    assert emulator.count() == 1 and emulator.requests[0]['auth_ok'] is True
+
+
+# ---- check mode -----------------------------------------------------------------------------
+
+def test_check_mode_gives_the_same_result(run_playbook, emulator):
+    normal = run_playbook('module_read.yml', expect_rc=0, extra_vars={'run_id': 'fl_run_failed'})
+    checked = run_playbook('module_read.yml', expect_rc=0, check=True, extra_vars={'run_id': 'fl_run_failed'})
+    assert checked['result'] == normal['result']
+    assert checked['result']['changed'] is False
+    assert checked['result']['run']['status'] == 'failed'
+    assert not checked['result'].get('skipped')
+    assert emulator.count() == 2  # the module really ran in check mode
+
+
+# ---- API errors ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('case', ['401', '404'])
+def test_api_error_messages_are_one_line(run_playbook, emulator, case):
+    run_id = 'fl_run_completed' if case == '401' else 'fl_run_nope'
+    extra_env = {'ALTOSTRAT_TOKEN': 'wrong-token'} if case == '401' else None
+    res = run_playbook('errors.yml', expect_rc=0, extra_env=extra_env, extra_vars={'run_id': run_id})
+    api_message = 'Unauthenticated.' if case == '401' else 'Workflow run fl_run_nope not found.'
+    for plugin in ('module', 'lookup'):
+        result = res['result'][plugin]
+        assert result['failed'] is True
+        msg = result['msg']
+        assert 'GET %s' % (RUN_PATH % run_id) in msg, msg
+        assert 'HTTP %s' % case in msg, msg
+        assert api_message in msg, msg
+        if case == '401':
+            assert 'token' in msg and 'wrong-token' not in msg
+        assert_one_line_error(msg, res.output)
+    assert 'wrong-token' not in res.output
+    assert gets(emulator, run_id) == 2  # not retried: one request each
+
+
+@pytest.mark.parametrize('plugin', ['module', 'lookup'])
+@pytest.mark.parametrize('fault', [{'kind': 'status', 'status': 503},
+                                   {'kind': 'status', 'status': 429, 'retry_after': 1}],
+                         ids=['503', '429'])
+def test_transient_faults_are_ridden_out(run_playbook, emulator, plugin, fault):
+    emulator.add_faults([dict(fault, path=RUN_PATH % 'fl_run_completed', times=2)])
+    playbook = 'module_read.yml' if plugin == 'module' else 'lookup_one.yml'
+    res = run_playbook(playbook, expect_rc=0, extra_vars={'run_id': 'fl_run_completed'})
+    run = res['result']['run']
+    assert run['id'] == 'fl_run_completed' and run['status'] == 'completed'
+    assert not res['result'].get('failed') and not res['result'].get('result', {}).get('failed')
+    assert '[WARNING]' in res.output
+    assert 'HTTP %d' % fault['status'] in res.output
+    assert 'retry 1 of 5' in res.output and 'retry 2 of 5' in res.output
+    statuses = [r['status'] for r in emulator.requests]
+    assert statuses == [fault['status'], fault['status'], 200]
+    assert gets(emulator, 'fl_run_completed') == 3
+
+
+@pytest.mark.parametrize('fault, problem', [({'kind': 'html'}, 'not JSON'),
+                                            ({'kind': 'truncated'}, 'cut off')], ids=['html', 'truncated'])
+def test_bad_bodies_refused_in_one_line(run_playbook, emulator, fault, problem):
+    emulator.add_faults([dict(fault, path=RUN_PATH % 'fl_run_completed', times=None)])
+    res = run_playbook('errors.yml', expect_rc=0, extra_env={'ALTOSTRAT_HTTP_RETRIES': '0'},
+                       extra_vars={'run_id': 'fl_run_completed'})
+    for plugin in ('module', 'lookup'):
+        result = res['result'][plugin]
+        assert result['failed'] is True
+        msg = result['msg']
+        assert 'GET %s' % (RUN_PATH % 'fl_run_completed') in msg, msg
+        assert problem in msg, msg
+        assert_one_line_error(msg, res.output)
+    assert gets(emulator, 'fl_run_completed') == 2  # http_retries=0: one request each
+
+
+def test_bad_run_id_refused_before_any_request(run_playbook, emulator):
+    res = run_playbook('errors.yml', expect_rc=0, extra_vars={'run_id': 'fl_run_x/../../admin'})
+    for plugin in ('module', 'lookup'):
+        result = res['result'][plugin]
+        assert result['failed'] is True
+        assert 'Invalid run id' in result['msg'] and 'fl_run_x/../../admin' in result['msg'], result['msg']
+        assert_one_line_error(result['msg'], res.output)
+    assert emulator.count() == 0
+    assert emulator.requests == []
+
+
+# ---- secrets ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('run_id, fails', [('fl_run_completed', False), ('fl_run_nope', True)],
+                         ids=['success', 'not-found'])
+def test_token_never_printed_at_vvvv(run_playbook, emulator_factory, run_id, fails):
+    scenario = copy.deepcopy(DEFAULT_SCENARIO)
+    scenario['tokens'] = [SENTINEL_TOKEN]
+    emu = emulator_factory(scenario)
+    res = run_playbook('token_paths.yml', expect_rc=0, verbosity=4, emu=emu,
+                       extra_env={'ALTOSTRAT_TOKEN': SENTINEL_TOKEN}, extra_vars={'run_id': run_id})
+    assert res['failed'] == {'env': fails, 'option': fails, 'lookup': fails}
+    assert SENTINEL_TOKEN not in res.output
+    assert 'sentinel-tok' not in res.output
+    assert 'ansible-playbook' in res.output  # -vvvv really printed its banner
+    assert gets(emu, run_id) == 3
+    assert all(r['auth_ok'] for r in emu.requests)
