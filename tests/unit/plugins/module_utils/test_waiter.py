@@ -1,0 +1,342 @@
+"""The waiter: poll schedule, one deadline, interaction, unknown statuses, transient errors, several runs."""
+
+import threading
+
+import pytest
+
+from ansible_collections.altostrat.cloud.plugins.module_utils import _waiter
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
+    AltostratAPIError, AltostratRunError, AltostratTimeoutError)
+from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import (
+    MAX_POLL_FAILURES, Waiter, fetch_runs, get_runs, poll_schedule)
+
+from plugin_helpers import FakeClock
+
+
+def transient(run_id='x'):
+    return AltostratAPIError('GET /workflows/runs/%s failed: HTTP 503 Service Unavailable: Server Error.' % run_id,
+                             method='GET', status=503, transient=True)
+
+
+def fatal(run_id='x'):
+    return AltostratAPIError('GET /workflows/runs/%s failed: HTTP 404 Not Found: gone.' % run_id,
+                             method='GET', status=404)
+
+
+class ScriptedClient:
+    """``get_run`` answers each run id with the next item of its script (the last one repeats).
+
+    Items are a status string, a run dict, or an exception to raise. ``calls`` records
+    ``(run_id, clock time, deadline)``.
+    """
+
+    def __init__(self, scripts, clock):
+        self.scripts = dict((run_id, list(items)) for run_id, items in scripts.items())
+        self.clock = clock
+        self.sleep = clock.sleep
+        self.calls = []
+        self.lock = threading.Lock()
+
+    def get_run(self, run_id, deadline=None):
+        with self.lock:
+            self.calls.append((run_id, self.clock(), deadline))
+            script = self.scripts[run_id]
+            item = script.pop(0) if len(script) > 1 else script[0]
+        if isinstance(item, Exception):
+            raise item
+        if isinstance(item, dict):
+            return dict(item)
+        return {'id': run_id, 'status': item, 'logs': []}
+
+    def polled(self, run_id=None):
+        return [c[0] for c in self.calls if run_id is None or c[0] == run_id]
+
+
+@pytest.fixture
+def clock():
+    return FakeClock(500.0)
+
+
+def make(scripts, clock, **kwargs):
+    client = ScriptedClient(scripts, clock)
+    warnings, progress = [], []
+    kwargs.setdefault('poll_interval', 1.0)
+    kwargs.setdefault('max_poll_interval', 15.0)
+    waiter = Waiter(client, warn=warnings.append, progress=progress.append, clock=clock, sleep=clock.sleep, **kwargs)
+    return client, waiter, warnings, progress
+
+
+# ---- schedule ---------------------------------------------------------------------------------
+
+def test_poll_schedule_grows_by_a_tenth_and_caps():
+    pauses = poll_schedule(2.0, 2.5)
+    assert [next(pauses) for _ in range(5)] == pytest.approx([2.0, 2.2, 2.4, 2.5, 2.5])
+    pauses = poll_schedule(1.0, 15.0)
+    values = [next(pauses) for _ in range(200)]
+    assert values[:4] == pytest.approx([1.0, 1.1, 1.2, 1.3])
+    assert values[140] == 15.0 and max(values) == 15.0
+    assert values == sorted(values)
+
+
+def test_waiter_clamps_intervals(clock):
+    _, waiter, _, _ = make({'a': ['completed']}, clock, poll_interval=0, max_poll_interval=0.01)
+    assert waiter.poll_interval == 0.1 and waiter.max_poll_interval == 0.1
+
+
+def test_waiter_uses_client_clock_by_default(clock):
+    client = ScriptedClient({'a': ['running', 'completed']}, clock)
+    runs, elapsed = Waiter(client, poll_interval=3).wait(['a'])
+    assert runs[0]['status'] == 'completed' and clock.sleeps == [3.0] and elapsed == 3.0
+
+
+# ---- one run ----------------------------------------------------------------------------------
+
+def test_waits_until_completed(clock):
+    client, waiter, warnings, _ = make({'a': ['pending', 'running', 'running', 'completed']}, clock)
+    start = clock()
+    runs, elapsed = waiter.wait(['a'])
+    assert [r['status'] for r in runs] == ['completed']
+    assert client.polled() == ['a'] * 4
+    assert clock.sleeps == pytest.approx([1.0, 1.1, 1.2])
+    assert elapsed == pytest.approx(3.3) and clock() - start == pytest.approx(3.3)
+    assert client.calls[0][1] == start  # the first poll is immediate
+    assert all(c[2] == start + 3600 for c in client.calls)  # every poll carries the one deadline
+    assert warnings == []
+
+
+def test_failed_is_terminal(clock):
+    client, waiter, _, _ = make({'a': ['running', 'failed', 'completed']}, clock)
+    runs, _ = waiter.wait(['a'])
+    assert runs[0]['status'] == 'failed' and len(client.calls) == 2
+
+
+def test_timeout_reports_last_run_and_elapsed(clock):
+    client, waiter, _, _ = make({'a': ['pending', 'running']}, clock, wait_timeout=10)
+    start = clock()
+    with pytest.raises(AltostratTimeoutError) as info:
+        waiter.wait(['a'])
+    exc = info.value
+    # 1 + 1.1 + ... + 1.6 = 9.1, then the last pause is cut to the 0.9 s left: a final poll at the deadline
+    assert clock.sleeps == pytest.approx([1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 0.9])
+    assert clock() == pytest.approx(start + 10)
+    assert client.calls[-1][1] == pytest.approx(start + 10)
+    assert len(client.calls) == 9
+    assert exc.run == {'id': 'a', 'status': 'running', 'logs': []}
+    assert exc.runs == [exc.run]
+    assert exc.elapsed == pytest.approx(10)
+    assert str(exc) == 'Wait timed out after 10.0 s (wait_timeout=10s) on run a: a running.'
+
+
+def test_sleeps_never_exceed_time_left(clock):
+    client, waiter, _, _ = make({'a': ['running']}, clock, wait_timeout=7.5, poll_interval=5, max_poll_interval=60)
+    start = clock()
+    with pytest.raises(AltostratTimeoutError):
+        waiter.wait(['a'])
+    assert clock.sleeps == pytest.approx([5.0, 2.5])
+    assert clock() == pytest.approx(start + 7.5)
+
+
+def test_zero_timeout_polls_once(clock):
+    client, waiter, _, _ = make({'a': ['running']}, clock, wait_timeout=0)
+    with pytest.raises(AltostratTimeoutError) as info:
+        waiter.wait(['a'])
+    assert len(client.calls) == 1 and clock.sleeps == [] and info.value.elapsed == 0
+
+
+def test_slow_polls_eat_into_the_deadline(clock):
+    """Time spent inside a poll counts: the pause is cut to what is left."""
+    class SlowClient(ScriptedClient):
+        def get_run(self, run_id, deadline=None):
+            self.clock.advance(4)
+            return ScriptedClient.get_run(self, run_id, deadline)
+    client = SlowClient({'a': ['running']}, clock)
+    start = clock()
+    waiter = Waiter(client, wait_timeout=10, poll_interval=1, clock=clock, sleep=clock.sleep)
+    with pytest.raises(AltostratTimeoutError) as info:
+        waiter.wait(['a'])
+    # poll 0-4, pause 1, poll 5-9, pause cut to the 1 s left, final poll 10-14
+    assert clock.sleeps == pytest.approx([1.0, 1.0])
+    assert info.value.elapsed == pytest.approx(14) and clock() - start == pytest.approx(14)
+    assert len(client.calls) == 3
+
+
+@pytest.mark.parametrize('mode', ['stop', 'wait', 'fail'])
+def test_on_interaction(mode, clock):
+    client, waiter, _, _ = make({'a': ['running', 'awaiting_ui_interaction', 'awaiting_ui_interaction', 'completed']},
+                                clock, on_interaction=mode)
+    if mode == 'fail':
+        with pytest.raises(AltostratRunError) as info:
+            waiter.wait(['a'])
+        assert info.value.run['status'] == 'awaiting_ui_interaction'
+        assert str(info.value) == ('Stopped waiting (on_interaction=fail): run a is awaiting_ui_interaction '
+                                   '(it needs a person to answer in the Altostrat UI).')
+        assert len(client.calls) == 2
+    else:
+        runs, _ = waiter.wait(['a'])
+        expected = {'stop': ('awaiting_ui_interaction', 2), 'wait': ('completed', 4)}[mode]
+        assert (runs[0]['status'], len(client.calls)) == expected
+
+
+def test_unknown_status_warns_once_and_keeps_waiting(clock):
+    client, waiter, warnings, _ = make({'a': ['queued_v2', 'queued_v2', 'queued_v2', 'running', 'completed']}, clock)
+    runs, _ = waiter.wait(['a'])
+    assert runs[0]['status'] == 'completed' and len(client.calls) == 5
+    assert warnings == ["Run a has status 'queued_v2', which this collection does not know; "
+                        "treating it as still running."]
+
+
+def test_transient_errors_tolerated(clock):
+    script = ['running'] + [transient('a')] * MAX_POLL_FAILURES + ['running'] + [transient('a')] * MAX_POLL_FAILURES + ['completed']
+    client, waiter, warnings, _ = make({'a': script}, clock)
+    runs, _ = waiter.wait(['a'])
+    assert runs[0]['status'] == 'completed'
+    assert len(client.calls) == len(script)
+    assert len(warnings) == 2 * MAX_POLL_FAILURES
+    assert warnings[0].startswith('Still waiting on run a after a failed poll (1 of %d tolerated): GET' % MAX_POLL_FAILURES)
+
+
+def test_transient_errors_beyond_limit_raised_with_last_run(clock):
+    error = transient('a')
+    client, waiter, warnings, _ = make({'a': ['running'] + [error] * (MAX_POLL_FAILURES + 5)}, clock)
+    with pytest.raises(AltostratAPIError) as info:
+        waiter.wait(['a'])
+    assert info.value is error
+    assert len(client.calls) == 1 + MAX_POLL_FAILURES + 1
+    assert info.value.run == {'id': 'a', 'status': 'running', 'logs': []}
+    assert info.value.runs == [info.value.run]
+    assert info.value.elapsed == pytest.approx(sum(clock.sleeps)) and info.value.elapsed > 0
+    assert len(warnings) == MAX_POLL_FAILURES
+
+
+def test_non_transient_error_raised_at_once(clock):
+    client, waiter, warnings, _ = make({'a': ['running', fatal('a'), 'completed']}, clock)
+    with pytest.raises(AltostratAPIError) as info:
+        waiter.wait(['a'])
+    assert info.value.status == 404 and len(client.calls) == 2 and warnings == []
+    assert info.value.run['status'] == 'running'
+
+
+def test_error_on_first_poll_has_no_run(clock):
+    client, waiter, _, _ = make({'a': [fatal('a')]}, clock)
+    with pytest.raises(AltostratAPIError) as info:
+        waiter.wait(['a'])
+    assert info.value.run is None and info.value.runs == [None] and info.value.elapsed == 0
+
+
+def test_progress_every_30_seconds(clock):
+    client, waiter, _, progress = make({'a': ['running'] * 60 + ['completed']}, clock, poll_interval=5, max_poll_interval=5)
+    waiter.wait(['a'])
+    # 61 polls, 5 s apart: 300 s; a progress line at 30, 60, ... s
+    assert len(progress) == 9
+    assert progress[0] == 'Waited 30s on 1 run(s): a running'
+
+
+# ---- several runs -------------------------------------------------------------------------
+
+def test_several_runs_only_unfinished_polled(clock):
+    scripts = {'a': ['running', 'completed'], 'b': ['pending', 'running', 'running', 'failed'], 'c': ['completed']}
+    client, waiter, _, _ = make(scripts, clock)
+    runs, _ = waiter.wait(['a', 'b', 'c'])
+    assert [(r['id'], r['status']) for r in runs] == [('a', 'completed'), ('b', 'failed'), ('c', 'completed')]
+    assert len(client.polled('c')) == 1
+    assert len(client.polled('a')) == 2
+    assert len(client.polled('b')) == 4
+    one_by_one = sum(len(script) for script in scripts.values())
+    assert len(client.calls) <= one_by_one
+    # rounds: a b c | a b | b | b
+    rounds = {}
+    for run_id, when, _ in client.calls:
+        rounds.setdefault(when, set()).add(run_id)
+    assert [rounds[t] for t in sorted(rounds)] == [{'a', 'b', 'c'}, {'a', 'b'}, {'b'}, {'b'}]
+
+
+def test_several_runs_timeout_names_pending(clock):
+    client, waiter, _, _ = make({'a': ['completed'], 'b': ['running'], 'c': ['pending']}, clock, wait_timeout=5)
+    with pytest.raises(AltostratTimeoutError) as info:
+        waiter.wait(['a', 'b', 'c'])
+    assert str(info.value).startswith('Wait timed out after 5.0 s (wait_timeout=5s) on 2 of 3 runs: b running, c pending')
+    assert [r['status'] for r in info.value.runs] == ['completed', 'running', 'pending']
+    assert info.value.run['id'] == 'b'
+
+
+def test_duplicates_preserved_in_order_polled_once(clock):
+    client, waiter, _, _ = make({'a': ['running', 'completed'], 'b': ['completed']}, clock)
+    runs, _ = waiter.wait(['a', 'b', 'a'])
+    assert [r['id'] for r in runs] == ['a', 'b', 'a']
+    assert client.polled('a') == ['a', 'a'] and client.polled('b') == ['b']
+
+
+def test_known_runs_not_refetched_first(clock):
+    client, waiter, _, _ = make({'a': ['running', 'completed'], 'b': ['completed']}, clock)
+    start = clock()
+    known = {'a': {'id': 'a', 'status': 'pending'}, 'b': {'id': 'b', 'status': 'completed', 'logs': ['kept']}}
+    runs, _ = waiter.wait(['a', 'b'], known=known)
+    assert client.polled('b') == []
+    assert runs[1] == known['b']
+    assert client.calls[0][1] == start + 1.0  # waited before the first poll
+    assert runs[0]['status'] == 'completed' and len(client.polled('a')) == 2
+
+
+def test_known_finished_makes_no_request(clock):
+    client, waiter, _, _ = make({'a': ['running']}, clock)
+    runs, elapsed = waiter.wait(['a'], known={'a': {'id': 'a', 'status': 'failed'}})
+    assert runs == [{'id': 'a', 'status': 'failed'}] and client.calls == [] and elapsed == 0 and clock.sleeps == []
+
+
+def test_fetch_runs_maps_errors(clock):
+    err = fatal('b')
+    client = ScriptedClient({'a': ['completed'], 'b': [err], 'c': ['running'], 'd': ['x'], 'e': ['y']}, clock)
+    results = fetch_runs(client, ['a', 'b', 'c', 'd', 'e'], deadline=42)
+    assert results['b'] is err and results['a']['status'] == 'completed' and results['e']['status'] == 'y'
+    assert list(results) == ['a', 'b', 'c', 'd', 'e']
+    assert {c[2] for c in client.calls} == {42}
+
+
+def test_get_runs_dedupes_and_raises_first_error(clock):
+    client = ScriptedClient({'a': ['completed'], 'b': ['running']}, clock)
+    runs = get_runs(client, ['b', 'a', 'b'])
+    assert [r['id'] for r in runs] == ['b', 'a', 'b'] and sorted(client.polled()) == ['a', 'b']
+    client = ScriptedClient({'a': [fatal('a')], 'b': [transient('b')]}, clock)
+    with pytest.raises(AltostratAPIError) as info:
+        get_runs(client, ['b', 'a'])
+    assert info.value.status == 503  # the first in the order given
+
+
+def test_parallel_fetch_bounded(clock, monkeypatch):
+    """Several runs are fetched concurrently, but never more than MAX_WORKERS at a time."""
+    active, peak, lock = [0], [0], threading.Lock()
+    gate = threading.Barrier(_waiter.MAX_WORKERS, timeout=5)
+
+    class Tracking(ScriptedClient):
+        def get_run(self, run_id, deadline=None):
+            with lock:
+                active[0] += 1
+                peak[0] = max(peak[0], active[0])
+            try:
+                gate.wait()
+            except threading.BrokenBarrierError:
+                pass
+            with lock:
+                active[0] -= 1
+            return ScriptedClient.get_run(self, run_id, deadline)
+
+    ids = ['r%d' % i for i in range(8)]
+    client = Tracking(dict((i, ['completed']) for i in ids), clock)
+    assert [r['id'] for r in get_runs(client, ids)] == ids
+    assert peak[0] == _waiter.MAX_WORKERS
+
+
+# ---- against the emulator, real time ------------------------------------------------------
+
+def test_waits_on_emulator_run(emulator, make_client):
+    import time
+    emulator.add_runs([{'id': 'fl_run_quick', 'workflow_id': 'fl_wf_main', 'pending_for': 0.1, 'duration': 0.3,
+                        'status': 'failed', 'steps': 2, 'failed_steps': [1], 'error_message': 'boom'}])
+    client = make_client(emulator, clock=time.monotonic, sleep=time.sleep)
+    runs, elapsed = Waiter(client, wait_timeout=10, poll_interval=0.1, max_poll_interval=0.1).wait(
+        ['fl_run_quick', 'fl_run_completed'])
+    assert [r['status'] for r in runs] == ['failed', 'completed']
+    assert runs[0]['error_message'] == 'boom' and [e['status'] for e in runs[0]['logs']] == ['success', 'error']
+    assert 0.2 < elapsed < 5
+    assert emulator.count(path='/workflows/runs/fl_run_completed') == 1
+    assert emulator.count(path='/workflows/runs/fl_run_quick') >= 3
