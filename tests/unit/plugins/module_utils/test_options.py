@@ -1,0 +1,112 @@
+"""Shared option specs, make_client and settle (fetch or wait, expected_status, log trimming)."""
+
+import pytest
+
+from ansible_collections.altostrat.cloud.plugins.module_utils import _options
+from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
+    AltostratAPIError, AltostratRunError, AltostratTimeoutError)
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import (
+    CONNECTION_ARGS, CONNECTION_OPTIONS, WAIT_ARGS, make_client, settle)
+
+from plugin_helpers import TOKEN
+
+
+def options(emu=None, **overrides):
+    opts = dict((name, spec.get('default')) for name, spec in dict(CONNECTION_ARGS, **WAIT_ARGS).items())
+    opts.update(token=TOKEN, api_url=emu.url if emu else DEFAULT_API_URL)
+    opts.update(overrides)
+    return opts
+
+
+def test_connection_args_env_fallback_and_no_log():
+    assert CONNECTION_ARGS['token']['no_log'] is True
+    assert not any(spec['no_log'] for name, spec in CONNECTION_ARGS.items() if name != 'token')
+    assert CONNECTION_ARGS['api_url']['default'] == 'https://v1.api.altostrat.io'
+    envs = dict((name, spec['fallback'][1][0]) for name, spec in CONNECTION_ARGS.items())
+    assert envs == {'api_url': 'ALTOSTRAT_API_URL', 'token': 'ALTOSTRAT_TOKEN', 'validate_certs': 'ALTOSTRAT_VALIDATE_CERTS',
+                    'ca_path': 'ALTOSTRAT_CA_PATH', 'request_timeout': 'ALTOSTRAT_REQUEST_TIMEOUT',
+                    'http_retries': 'ALTOSTRAT_HTTP_RETRIES'}
+    assert set(CONNECTION_OPTIONS) == set(CONNECTION_ARGS)
+
+
+def test_wait_args_defaults():
+    assert WAIT_ARGS['wait']['default'] is False
+    assert WAIT_ARGS['wait_timeout']['default'] == 3600.0
+    assert WAIT_ARGS['on_interaction']['choices'] == ['stop', 'wait', 'fail']
+    assert WAIT_ARGS['logs']['choices'] == ['all', 'errors', 'none'] and WAIT_ARGS['logs']['default'] == 'all'
+
+
+def test_make_client_maps_options(tmp_path):
+    warnings = []
+    ca = tmp_path / 'ca.pem'
+    ca.write_text('x')
+    client = make_client(options(api_url='http://127.0.0.1:1/', request_timeout=7.5, http_retries=2, ca_path=str(ca)),
+                         warn=warnings.append)
+    assert client.api_url == 'http://127.0.0.1:1'
+    assert client.request_timeout == 7.5 and client.http_retries == 2
+    assert client.session.verify == str(ca)
+    assert warnings == []
+    client = make_client(options(api_url='http://127.0.0.1:1', validate_certs=False), warn=warnings.append)
+    assert client.session.verify is False
+    assert warnings == ['validate_certs is false: the TLS certificate of http://127.0.0.1:1 is not verified.']
+
+
+def test_make_client_without_token():
+    with pytest.raises(AltostratAPIError, match='No API token: set the token option or the ALTOSTRAT_TOKEN'):
+        make_client(options(token=None))
+
+
+def test_settle_fetch_trims_logs(emulator):
+    client = make_client(options(emulator))
+    runs, elapsed = settle(client, ['fl_run_failed', 'fl_run_completed'], options(emulator, logs='errors'))
+    assert elapsed == 0.0
+    assert [r['id'] for r in runs] == ['fl_run_failed', 'fl_run_completed']
+    assert [e['node_id'] for e in runs[0]['logs']] == ['n2'] and runs[1]['logs'] == []
+    assert runs[0]['trigger_payload'] == {'env': 'staging'}
+
+
+def test_settle_known_runs_not_fetched(emulator):
+    client = make_client(options(emulator))
+    known = {'fl_run_x': {'id': 'fl_run_x', 'status': 'pending', 'logs': [{'status': 'success'}]}}
+    runs, _ = settle(client, ['fl_run_x'], options(emulator, logs='none'), known=known)
+    assert runs == [{'id': 'fl_run_x', 'status': 'pending', 'logs': []}]
+    assert emulator.count() == 0
+
+
+def test_settle_expected_status_error_keeps_trimmed_run(emulator):
+    client = make_client(options(emulator))
+    with pytest.raises(AltostratRunError) as info:
+        settle(client, ['fl_run_failed'], options(emulator, expected_status=['completed'], logs='errors'))
+    exc = info.value
+    assert exc.run['id'] == 'fl_run_failed'
+    assert [e['node_id'] for e in exc.run['logs']] == ['n2']
+    assert 'Webhook request failed: 503 Service Unavailable' in str(exc)
+    assert str(exc).endswith('; failed steps: node n2 output {"body":{"message":"Service Unavailable"},"status":503}.')
+
+
+def test_settle_wait_uses_waiter(emulator, monkeypatch, clock):
+    client = make_client(options(emulator))
+    client.clock, client.sleep = clock, clock.sleep
+    with pytest.raises(AltostratTimeoutError) as info:
+        settle(client, ['fl_run_forever'], options(emulator, wait=True, wait_timeout=3, poll_interval=1, logs='none'))
+    assert info.value.run['status'] == 'running' and info.value.run['logs'] == []
+    assert clock.sleeps == pytest.approx([1.0, 1.1, 0.9])
+    assert emulator.count() == 4
+
+
+def test_settle_wait_on_interaction(emulator):
+    client = make_client(options(emulator))
+    runs, _ = settle(client, ['fl_run_awaiting'], options(emulator, wait=True))
+    assert runs[0]['status'] == 'awaiting_ui_interaction'
+    with pytest.raises(AltostratRunError, match='on_interaction=fail'):
+        settle(client, ['fl_run_awaiting'], options(emulator, wait=True, on_interaction='fail'))
+    with pytest.raises(AltostratRunError, match='^Expected status completed, but run fl_run_awaiting'):
+        settle(client, ['fl_run_awaiting'], options(emulator, wait=True, expected_status=['completed']))
+
+
+def test_settle_api_error_without_run_propagates(emulator):
+    client = make_client(options(emulator))
+    with pytest.raises(AltostratAPIError) as info:
+        settle(client, ['fl_run_nope'], options(emulator, logs='errors'))
+    assert info.value.status == 404 and info.value.run is None

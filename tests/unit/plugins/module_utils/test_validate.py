@@ -1,0 +1,84 @@
+"""Input checks made before any request leaves the machine."""
+
+import pytest
+
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError
+from ansible_collections.altostrat.cloud.plugins.module_utils._validate import MAX_ID_LENGTH, check_api_url, check_id
+
+
+@pytest.mark.parametrize('kind, value', [
+    ('run', 'fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4'), ('run', 'fl_run_a-B_9'),
+    ('workflow', 'fl_01h3j4k5'), ('workflow', 'fl_wf_main'), ('node', 'n2'), ('node', 'node_A-1'),
+    ('run', 'fl_run_' + 'a' * (MAX_ID_LENGTH - 7)),
+])
+def test_good_ids(kind, value):
+    assert check_id(value, kind) == value
+
+
+@pytest.mark.parametrize('kind, value, hint', [
+    ('run', 'fl_run_x/../../admin', "expected 'fl_run_'"),
+    ('run', 'fl_run_%2e%2e', "expected 'fl_run_'"),
+    ('run', 'fl_run_a?x=1', "expected 'fl_run_'"),
+    ('run', 'fl_run_a#x', "expected 'fl_run_'"),
+    ('run', 'fl_run_a b', "expected 'fl_run_'"),
+    ('run', 'fl_run_a\n', "expected 'fl_run_'"),
+    ('run', 'fl_run_\u00e9', "expected 'fl_run_'"),
+    ('run', '', "expected 'fl_run_'"),
+    ('run', 'fl_run_', "expected 'fl_run_'"),
+    ('run', 'fl_abc', "expected 'fl_run_'"),
+    ('run', 'FL_RUN_abc', "expected 'fl_run_'"),
+    ('run', 'fl_run_' + 'a' * (MAX_ID_LENGTH - 6), 'longer than %d characters' % MAX_ID_LENGTH),
+    ('run', None, 'expected a string, got NoneType'),
+    ('run', 5, 'expected a string, got int'),
+    ('run', b'fl_run_a', 'expected a string, got bytes'),
+    ('workflow', 'fl_', "expected 'fl_'"),
+    ('workflow', 'wf_main', "expected 'fl_'"),
+    ('workflow', 'fl_a/b', "expected 'fl_'"),
+    ('node', '../n0', 'expected letters'),
+    ('node', '', 'expected letters'),
+    ('node', 'n.1', 'expected letters'),
+])
+def test_bad_ids(kind, value, hint):
+    with pytest.raises(AltostratInputError) as info:
+        check_id(value, kind)
+    assert str(info.value).startswith('Invalid %s id ' % kind)
+    assert hint in str(info.value)
+
+
+def test_long_id_message_is_short():
+    with pytest.raises(AltostratInputError) as info:
+        check_id('fl_run_' + 'z' * 10000)
+    assert len(str(info.value)) < 150
+
+
+@pytest.mark.parametrize('value, expected', [
+    ('https://v1.api.altostrat.io', 'https://v1.api.altostrat.io'),
+    ('https://v1.api.altostrat.io/', 'https://v1.api.altostrat.io'),
+    ('  http://127.0.0.1:8080/base/ ', 'http://127.0.0.1:8080/base'),
+    ('http://[::1]:9000', 'http://[::1]:9000'),
+])
+def test_good_api_url(value, expected):
+    assert check_api_url(value) == expected
+
+
+@pytest.mark.parametrize('value, words, secret', [
+    ('https://user:hunter2@v1.api.altostrat.io', 'must not carry credentials', 'hunter2'),
+    ('https://tok3n@v1.api.altostrat.io', 'must not carry credentials', 'tok3n'),
+    ('https://v1.api.altostrat.io/?token=abc123', 'query string or fragment', 'abc123'),
+    ('https://v1.api.altostrat.io/#abc123', 'query string or fragment', 'abc123'),
+    ('v1.api.altostrat.io', 'must start with https://', None),
+    ('ftp://v1.api.altostrat.io', 'must start with https://', None),
+    ('ftp://u:s3cr3t@v1.api.altostrat.io', 'must start with https://', 's3cr3t'),
+    ('https://u:s3cr3t@v1.api.altostrat.io:notaport', 'not a valid URL', 's3cr3t'),
+    ('https://', 'must start with https://', None),
+    ('https://host:99999', 'not a valid URL', None),
+    ('', 'non-empty URL', None),
+    ('   ', 'non-empty URL', None),
+    (None, 'non-empty URL', None),
+])
+def test_bad_api_url(value, words, secret):
+    with pytest.raises(AltostratInputError) as info:
+        check_api_url(value)
+    assert words in str(info.value)
+    if secret:
+        assert secret not in str(info.value)
