@@ -1,0 +1,200 @@
+"""The workflow_run_info module, run in-process the way Ansible runs modules in unit tests."""
+
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.altostrat.cloud.plugins.modules import workflow_run_info
+
+from plugin_helpers import SENTINEL, TOKEN
+
+
+@pytest.fixture
+def run_module(capsys):
+    def run(args, check_mode=False):
+        args = dict(args)
+        if check_mode:
+            args['_ansible_check_mode'] = True
+        with patch_module_args(args):
+            with pytest.raises(SystemExit) as info:
+                workflow_run_info.main()
+        out = capsys.readouterr().out
+        result = json.loads(out)
+        result['_rc'] = info.value.code
+        result['_stdout'] = out
+        return result
+    return run
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch):
+    for name in ('ALTOSTRAT_API_URL', 'ALTOSTRAT_TOKEN', 'ALTOSTRAT_VALIDATE_CERTS', 'ALTOSTRAT_CA_PATH',
+                 'ALTOSTRAT_REQUEST_TIMEOUT', 'ALTOSTRAT_HTTP_RETRIES'):
+        monkeypatch.delenv(name, raising=False)
+
+
+def conn(emu, **more):
+    return dict(api_url=emu.url, token=TOKEN, **more)
+
+
+def test_run_fetched(emulator, run_module):
+    result = run_module(conn(emulator, run_id='fl_run_completed'))
+    assert result['_rc'] == 0 and not result.get('failed')
+    assert result['changed'] is False
+    assert result['elapsed'] == 0.0
+    run = result['run']
+    assert run['id'] == 'fl_run_completed' and run['status'] == 'completed'
+    assert [e['node_id'] for e in run['logs']] == ['n0', 'n1', 'n2']
+    assert run['trigger_payload'] == {'env': 'prod'}  # unknown fields passed through
+    assert 'runs' not in result
+    assert emulator.count() == 1
+
+
+def test_logs_trimmed(emulator, run_module):
+    result = run_module(conn(emulator, run_id='fl_run_completed_warn', logs='errors'))
+    assert [(e['node_id'], e['status']) for e in result['run']['logs']] == [('n1', 'warning')]
+    result = run_module(conn(emulator, run_id='fl_run_completed_warn', logs='none'))
+    assert result['run']['logs'] == [] and result['run']['error_message'] == 'Step n1 returned a warning'
+
+
+def test_expected_status_failure_keeps_run(emulator, run_module):
+    result = run_module(conn(emulator, run_id='fl_run_failed', expected_status=['completed']))
+    assert result['_rc'] == 1 and result['failed'] is True and result['changed'] is False
+    assert result['msg'].startswith('Expected status completed, but run fl_run_failed is failed: '
+                                    'Webhook request failed: 503 Service Unavailable; failed steps: node n2')
+    assert result['run']['id'] == 'fl_run_failed'
+    assert [e['status'] for e in result['run']['logs']] == ['success', 'success', 'error']
+
+
+def test_expected_status_met(emulator, run_module):
+    result = run_module(conn(emulator, run_id='fl_run_failed', expected_status=['failed', 'completed']))
+    assert result['_rc'] == 0 and result['run']['status'] == 'failed'
+
+
+def test_wait_until_done(emulator, run_module):
+    emulator.add_runs([{'id': 'fl_run_quick', 'workflow_id': 'fl_wf_main', 'pending_for': 0.05, 'duration': 0.2,
+                        'status': 'completed', 'steps': 2}])
+    result = run_module(conn(emulator, run_id='fl_run_quick', wait=True, poll_interval=0.1, max_poll_interval=0.1,
+                             expected_status=['completed']))
+    assert result['_rc'] == 0, result['msg']
+    assert result['run']['status'] == 'completed' and len(result['run']['logs']) == 2
+    assert 0.1 < result['elapsed'] < 5
+    assert emulator.count() >= 2
+
+
+def test_wait_timeout_returns_last_run(emulator, run_module):
+    result = run_module(conn(emulator, run_id='fl_run_forever', wait=True, wait_timeout=0.3, poll_interval=0.1,
+                             logs='none'))
+    assert result['failed'] is True
+    assert result['msg'].startswith('Wait timed out after 0.') and 'on run fl_run_forever: fl_run_forever running.' in result['msg']
+    assert result['run']['status'] == 'running' and result['run']['logs'] == []
+    assert 0.3 <= result['elapsed'] < 3
+
+
+def test_workflow_listing(emulator, run_module):
+    result = run_module(conn(emulator, workflow_id='fl_wf_paged'))
+    assert result['_rc'] == 0 and result['elapsed'] == 0.0
+    assert [r['id'] for r in result['runs']] == ['fl_run_page_%03d' % i for i in range(39, -1, -1)]
+    assert 'run' not in result
+    assert emulator.count() == 3
+
+
+def test_workflow_listing_status_and_limit(emulator, run_module):
+    result = run_module(conn(emulator, workflow_id='fl_wf_main', status=['failed', 'awaiting_ui_interaction']))
+    assert sorted(r['id'] for r in result['runs']) == ['fl_run_awaiting', 'fl_run_failed']
+    result = run_module(conn(emulator, workflow_id='fl_wf_paged', limit=3))
+    assert [r['id'] for r in result['runs']] == ['fl_run_page_039', 'fl_run_page_038', 'fl_run_page_037']
+
+
+@pytest.mark.parametrize('args, words', [
+    ({'run_id': 'fl_run_completed', 'workflow_id': 'fl_wf_main'}, 'mutually exclusive: run_id|workflow_id'),
+    ({'run_id': 'fl_run_completed', 'status': ['failed']}, 'mutually exclusive: run_id|status'),
+    ({'run_id': 'fl_run_completed', 'limit': 3}, 'mutually exclusive: run_id|limit'),
+    ({'workflow_id': 'fl_wf_main', 'expected_status': ['completed']}, 'mutually exclusive: workflow_id|expected_status'),
+    ({}, 'one of the following is required: run_id, workflow_id'),
+    ({'workflow_id': 'fl_wf_main', 'status': ['queued']}, 'value of status must be one or more of'),
+    ({'run_id': 'fl_run_completed', 'logs': 'some'}, 'value of logs must be one of'),
+    ({'workflow_id': 'fl_wf_main', 'wait': True}, 'wait needs run_id'),
+])
+def test_bad_option_combinations(args, words, emulator, run_module):
+    result = run_module(conn(emulator, **args))
+    assert result['failed'] is True
+    assert words in result['msg']
+    assert emulator.count() == 0
+
+
+@pytest.mark.parametrize('run_id', ['fl_run_x/../../admin', 'fl_run_%2e', 'fl_run_a?b', 'fl_run_a#b', 'fl_run_a b', ''])
+def test_bad_run_id_no_request(run_id, emulator, run_module):
+    result = run_module(conn(emulator, run_id=run_id))
+    assert result['failed'] is True and result['msg'].startswith('Invalid run id')
+    assert 'run' not in result
+    assert emulator.count() == 0
+
+
+def test_check_mode_same_output(emulator, run_module):
+    for args in ({'run_id': 'fl_run_completed'}, {'workflow_id': 'fl_wf_paged', 'limit': 4},
+                 {'run_id': 'fl_run_failed', 'expected_status': ['completed']}):
+        normal = run_module(conn(emulator, **args))
+        checked = run_module(conn(emulator, **args), check_mode=True)
+        for result in (normal, checked):
+            result.pop('_stdout')
+            result.pop('invocation', None)
+        assert checked == normal
+        assert checked.get('run') or checked.get('runs')
+    assert emulator.count('GET') == emulator.count() == 2 * 3  # each case: one GET, twice
+
+
+def test_env_fallback(emulator, run_module, monkeypatch):
+    monkeypatch.setenv('ALTOSTRAT_API_URL', emulator.url)
+    monkeypatch.setenv('ALTOSTRAT_TOKEN', TOKEN)
+    result = run_module({'run_id': 'fl_run_completed'})
+    assert result['_rc'] == 0 and result['run']['id'] == 'fl_run_completed'
+    assert emulator.requests[0]['authorization'] == 'Bearer ' + TOKEN
+
+
+def test_options_beat_env(emulator, run_module, monkeypatch):
+    monkeypatch.setenv('ALTOSTRAT_API_URL', 'http://127.0.0.1:9')
+    monkeypatch.setenv('ALTOSTRAT_TOKEN', 'wrong-token')
+    result = run_module(conn(emulator, run_id='fl_run_completed'))
+    assert result['_rc'] == 0 and result['run']['status'] == 'completed'
+
+
+def test_no_token(emulator, run_module):
+    result = run_module({'api_url': emulator.url, 'run_id': 'fl_run_completed'})
+    assert result['failed'] is True
+    assert result['msg'] == 'No API token: set the token option or the ALTOSTRAT_TOKEN environment variable.'
+
+
+def test_token_hidden_on_auth_failure(emulator, run_module):
+    result = run_module(dict(api_url=emulator.url, token=SENTINEL, run_id='fl_run_completed'))
+    assert result['failed'] is True
+    assert 'HTTP 401' in result['msg'] and 'Check the token' in result['msg']
+    assert SENTINEL not in result['_stdout']
+    assert emulator.count() == 1
+
+
+def test_api_error_message(emulator, run_module):
+    result = run_module(conn(emulator, run_id='fl_run_nope'))
+    assert result['failed'] is True
+    assert result['msg'] == ('GET /workflows/runs/fl_run_nope failed: HTTP 404 Not Found: '
+                             'Workflow run fl_run_nope not found. (resource_missing)')
+    assert 'run' not in result
+
+
+def test_retry_warnings_reported(emulator, run_module):
+    emulator.add_faults([{'kind': 'status', 'status': 503, 'retry_after': 0, 'times': 2,
+                          'path': '/workflows/runs/fl_run_completed'}])
+    result = run_module(conn(emulator, run_id='fl_run_completed'))
+    assert result['_rc'] == 0 and result['run']['status'] == 'completed'
+    warnings = [w if isinstance(w, str) else w['event']['msg'] for w in result.get('warnings', [])]  # 2.19: WarningSummary
+    assert len(warnings) == 2
+    assert 'HTTP 503' in warnings[0] and 'retry 1 of 5 in 0.0 s' in warnings[0]
+    assert emulator.count() == 3
+
+
+def test_on_interaction_fail_keeps_run(emulator, run_module):
+    result = run_module(conn(emulator, run_id='fl_run_awaiting', wait=True, on_interaction='fail'))
+    assert result['failed'] is True and 'on_interaction=fail' in result['msg']
+    assert result['run']['status'] == 'awaiting_ui_interaction'
