@@ -22,7 +22,7 @@ options:
     description:
       - Seconds to wait in total, measured on a monotonic clock. The default is the API's longest possible run.
       - When it runs out the task fails with C(timed out) in its message, and still returns the last state seen of
-        each run and the time spent (RV(elapsed)).
+        each run and, for modules, the time spent in C(elapsed).
       - Only one request that was already under way may run past it, by at most O(request_timeout).
     type: float
     default: 3600

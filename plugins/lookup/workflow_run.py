@@ -20,7 +20,7 @@ description:
     C(ansible.cfg).
   - Runs on the controller. At C(-v) and above it prints a progress line every 30 seconds of a long wait.
 author:
-  - Altostrat collection maintainers
+  - Altostrat collection maintainers (@altostrat)
 options:
   _terms:
     description: Run IDs, such as V(fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4). Each is checked before any request is sent.

@@ -21,7 +21,7 @@ description:
     retried safely, since the API returns the first result for a repeated key within 24 hours; without one it is sent
     exactly once and the error says the run may or may not have started.
 author:
-  - Altostrat collection maintainers
+  - Altostrat collection maintainers (@altostrat)
 options:
   workflow_id:
     description:

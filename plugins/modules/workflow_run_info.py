@@ -18,7 +18,7 @@ description:
     fails the task unless the run ended as expected, naming the run, its error message and its failed steps.
   - Never changes anything, so it runs the same in check mode.
 author:
-  - Altostrat collection maintainers
+  - Altostrat collection maintainers (@altostrat)
 options:
   run_id:
     description:
