@@ -58,3 +58,24 @@ def make_client(clock):
     yield make
     for client in made:
         client.session.close()
+
+
+@pytest.fixture
+def emulator_factory():
+    """As tests/emulator/pytest_plugin.py's, but emulators are stopped in the background.
+
+    ``Emulator.stop()`` waits out the server's poll interval; a test's emulator is no longer used once the test
+    is over, so nothing needs to wait for that.
+    """
+    import threading
+    from emulator import Emulator
+    started = []
+
+    def make(scenario=None, **kwargs):
+        emu = Emulator(scenario, **kwargs).start()
+        started.append(emu)
+        return emu
+
+    yield make
+    for emu in started:
+        threading.Thread(target=emu.stop, name='stop-emulator', daemon=True).start()

@@ -82,3 +82,23 @@ def test_bad_api_url(value, words, secret):
     assert words in str(info.value)
     if secret:
         assert secret not in str(info.value)
+
+
+# ---- properties ----------------------------------------------------------------------------------
+
+from urllib.parse import quote  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=200))
+def test_any_accepted_run_id_is_one_safe_path_segment(suffix):
+    value = 'fl_run_' + suffix
+    try:
+        check_id(value, 'run')
+    except AltostratInputError as exc:
+        assert str(exc).startswith('Invalid run id') and '\n' not in str(exc).replace('\\n', '')
+    else:
+        assert quote(value, safe='') == value
+        assert len(value) <= MAX_ID_LENGTH and value not in ('.', '..')
