@@ -52,6 +52,11 @@ class GateResult:
 
 
 @pytest.fixture
+def gate_token():
+    return TOKEN
+
+
+@pytest.fixture
 def gate_emulator(emulator_factory):
     return emulator_factory(SCENARIO)
 

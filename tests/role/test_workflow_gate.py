@@ -2,8 +2,6 @@
 
 import re
 
-from conftest import TOKEN
-
 FATAL = re.compile(r'^fatal: .*$', re.M)
 
 
@@ -95,12 +93,12 @@ def test_set_stats_off(gate):
     assert re.search(r'Publish the run for the next jobs\] \*+\nskipping: ', result.output), result
 
 
-def test_connection_from_role_variables_and_token_never_shown(gate, gate_emulator):
+def test_connection_from_role_variables_and_token_never_shown(gate, gate_emulator, gate_token):
     result = gate({'workflow_gate_workflow_id': 'fl_gate_ok', 'workflow_gate_api_url': gate_emulator.url,
-                   'workflow_gate_token': TOKEN}, env=False, verbosity=3)
+                   'workflow_gate_token': gate_token}, env=False, verbosity=3)
     assert result.rc == 0, result
     assert gate_emulator.runs_created == 1
-    assert TOKEN not in result.output
+    assert gate_token not in result.output
 
 
 def test_exactly_one_of_workflow_and_run(gate, gate_emulator):
