@@ -44,7 +44,7 @@ except ImportError:  # pragma: no cover - exercised by ansible-test's import san
     Urllib3Error = Exception
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
-from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratInputError
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_api_url, check_id
 
 COLLECTION_VERSION = '0.1.0'
@@ -92,8 +92,12 @@ class Client:
                  request_timeout=30, http_retries=5, warn=None, clock=time.monotonic, sleep=time.sleep):
         if requests is None:
             raise AltostratAPIError('The Python library "requests" is required (pip install requests).')
+        token = (token or '').strip()
         if not token:
-            raise AltostratAPIError('No API token: set the token option or the ALTOSTRAT_TOKEN environment variable.')
+            raise AltostratInputError('No API token: set the token option or the ALTOSTRAT_TOKEN environment variable.')
+        if not all('!' <= char <= '~' for char in token):
+            raise AltostratInputError('The API token holds characters a token cannot have (spaces, line breaks or '
+                                      'non-ASCII); check how it was read.')
         self.api_url = check_api_url(api_url)
         self.request_timeout = float(request_timeout)
         self.http_retries = int(http_retries)
@@ -218,6 +222,9 @@ class Client:
                              method, path)
         except requests.exceptions.RequestException as exc:
             raise _transient('%s failed: could not reach %s: %s.' % (where, self.api_url, _reason(exc)), method, path)
+        except (ValueError, UnicodeError) as exc:  # a header value http.client refuses; its text may quote the header
+            raise AltostratAPIError('%s failed: the request could not be built (%s).' % (where, type(exc).__name__),
+                                    method=method, path=path)
         with response:
             raw = self._read(response, method, path, started)
         return decode(response.status_code, response.reason, response.headers, raw, method, path)
@@ -253,7 +260,7 @@ def _reason(exc):
     inner = exc
     while getattr(inner, 'args', None) and isinstance(inner.args[0], Exception):
         inner = inner.args[0]
-    reason = getattr(inner, 'reason', None) or inner
+    reason = getattr(inner, 'reason', None) or (inner.args[0] if inner.args and isinstance(inner.args[0], str) else inner)
     return _excerpt(str(reason), 200) or type(exc).__name__
 
 

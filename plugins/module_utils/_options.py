@@ -15,7 +15,9 @@ __metaclass__ = type
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL, Client
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import LOG_MODES, ON_INTERACTION, check_expected, filter_logs
+from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_id
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, get_runs
 
 # name: (type, default, environment variable)
@@ -56,6 +58,9 @@ def settle(client, run_ids, options, warn=None, progress=None, known=None):
 
     Errors carry the last runs seen (logs trimmed the same way) in ``run``/``runs``.
     """
+    for run_id in run_ids:
+        check_id(run_id, 'run')
+    started = client.clock()
     try:
         if options['wait']:
             runs, elapsed = Waiter(client, options['wait_timeout'], options['poll_interval'], options['max_poll_interval'],
@@ -64,10 +69,12 @@ def settle(client, run_ids, options, warn=None, progress=None, known=None):
             runs = [known[run_id] for run_id in run_ids] if known else get_runs(client, run_ids)
             elapsed = 0.0
         check_expected(runs, options['expected_status'])
-    except Exception as exc:
-        for run in getattr(exc, 'runs', None) or [getattr(exc, 'run', None)]:
+    except AltostratError as exc:
+        for run in exc.runs or [exc.run]:
             if run:
                 filter_logs(run, options['logs'])
+        if exc.elapsed is None:
+            exc.elapsed = client.clock() - started if options['wait'] else 0.0
         raise
     for run in runs:
         filter_logs(run, options['logs'])

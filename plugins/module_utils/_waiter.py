@@ -45,8 +45,8 @@ def fetch_runs(client, run_ids, deadline=None):
             return client.get_run(run_id, deadline=deadline)
         except AltostratAPIError as exc:
             return exc
-    if len(run_ids) == 1:
-        return {run_ids[0]: one(run_ids[0])}
+    if len(run_ids) <= 1:
+        return dict((run_id, one(run_id)) for run_id in run_ids)
     with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(run_ids))) as pool:
         return dict(zip(run_ids, pool.map(one, run_ids)))
 
@@ -88,7 +88,7 @@ class Waiter:
         pending = [run_id for run_id in run_ids if not self._done(last.get(run_id))]
         pauses = poll_schedule(self.poll_interval, self.max_poll_interval)
         next_progress = start + PROGRESS_EVERY
-        first = not known
+        first = any(run_id not in last for run_id in pending)  # nothing to pause for before the first look
         while pending:
             if not first:
                 pause = min(next(pauses), deadline - self.clock())

@@ -194,6 +194,8 @@ def main():
     params = module.params
     if params['workflow_id'] and params['wait']:
         module.fail_json(msg='wait needs run_id: the runs listed for a workflow_id are not waited on.')
+    if params['limit'] is not None and params['limit'] < 1:
+        module.fail_json(msg='limit must be 1 or more, got %d.' % params['limit'])
     try:
         client = make_client(params, warn=module.warn)
         if params['workflow_id']:

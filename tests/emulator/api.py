@@ -103,7 +103,7 @@ class Api:
     # -- entry point --------------------------------------------------------
     def token_of(self, req):
         auth = req.headers.get("Authorization") or ""
-        scheme, _, token = auth.partition(" ")
+        scheme, _unused, token = auth.partition(" ")
         if scheme.lower() != "bearer" or token.strip() not in self.tokens:
             return None
         return token.strip()

@@ -135,7 +135,7 @@ def hang(handler, stop_event, limit=600.0):
     import select
     waited = 0.0
     while not stop_event.is_set() and waited < limit:
-        readable, _, _ = select.select([sock], [], [], 0.1)
+        readable, _unused, _unused = select.select([sock], [], [], 0.1)
         waited += 0.1
         if readable:
             try:

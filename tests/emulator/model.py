@@ -176,10 +176,10 @@ class Run:
         """The template new runs derived from this one (rerun/resume) follow."""
         if self.rerun_template is not None:
             return dict(self.rerun_template)
-        return {k: v for k, v in self.params.items()}
+        return dict(self.params)
 
     def node_succeeded(self, node_id, now):
-        _, n, _, _ = self.state(now)
+        _unused, n, _unused, _unused = self.state(now)
         return any(e["node_id"] == node_id and e["status"] == "success"
                    for e in self.entries()[:n])
 

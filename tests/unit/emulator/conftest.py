@@ -9,7 +9,7 @@ if TESTS_DIR not in sys.path:
     sys.path.insert(0, TESTS_DIR)
 
 # pytest_plugins is only honoured in the root conftest; import the fixtures instead.
-from emulator.pytest_plugin import emulator, emulator_factory  # noqa: E402,F401
+from emulator.pytest_plugin import emulator, emulator_factory  # noqa: E402,F401  pylint: disable=unused-import
 
 TOKEN = "test-token"
 

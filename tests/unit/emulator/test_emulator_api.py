@@ -103,7 +103,7 @@ def test_big_log_is_fast(emulator_factory, session):
     r = session.get(url)
     assert 5_500_000 < len(r.content) < 6_500_000 and len(r.json()["logs"]) == 10000
     t0 = time.time()
-    for _ in range(5):
+    for _unused in range(5):
         session.get(url).content
     assert time.time() - t0 < 2.0
 
@@ -196,7 +196,7 @@ def test_rate_limit(emulator_factory, session):
     emu = emulator_factory({"rate_limit_per_minute": 3, "tokens": ["test-token", "other"],
                             "runs": [{"id": "fl_run_a", "workflow_id": "fl_wf"}]})
     url = emu.url + "/workflows/runs/fl_run_a"
-    assert [session.get(url).status_code for _ in range(3)] == [200, 200, 200]
+    assert [session.get(url).status_code for _unused in range(3)] == [200, 200, 200]
     r = session.get(url)
     assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
     assert r.json()["code"] == "rate_limit_exceeded"

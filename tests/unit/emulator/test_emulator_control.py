@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import requests
@@ -19,7 +18,7 @@ RUN = "/workflows/runs/fl_run_completed"
 
 
 def test_counters_and_keep_alive(emulator, session):
-    for _ in range(3):
+    for _unused in range(3):
         assert session.get(emulator.url + RUN).ok
     session.get(emulator.url + "/workflows/fl_wf_paged/executions", params={"page": 2})
     session.post(emulator.url + "/workflows/fl_wf_main/execute",

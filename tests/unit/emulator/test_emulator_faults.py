@@ -86,7 +86,7 @@ def test_drip(emulator, session):
     t0 = time.time()
     with session.get(emulator.url + RUN, stream=True, timeout=2) as r:
         assert r.status_code == 200
-        got = b"".join(r.raw.read(1) for _ in range(8))
+        got = b"".join(r.raw.read(1) for _unused in range(8))
     assert got == b'{"id":"f' and time.time() - t0 >= 0.2
 
 

@@ -31,6 +31,7 @@ def _install_collection_loader():
     _AnsibleCollectionFinder(paths=[COLLECTIONS])._install()
 
 
+
 _install_collection_loader()
 
 @pytest.fixture

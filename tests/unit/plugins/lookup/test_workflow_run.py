@@ -138,13 +138,8 @@ def test_bad_id_no_request(term, emulator, lookup):
     assert emulator.count() == 0
 
 
-SETTLE_CHECKS_IDS_LATE = (
-    'plugins/module_utils/_options.py settle() (via _waiter.get_runs / Waiter.wait) checks each id only inside '
-    'Client.get_run, in a thread pool: with several terms the good ids are fetched before a bad one fails, '
-    'although the lookup documents "Each is checked before any request is sent".')
 
 
-@pytest.mark.xfail(strict=True, reason=SETTLE_CHECKS_IDS_LATE)
 @pytest.mark.parametrize('wait', [False, True])
 def test_bad_id_among_good_ones_no_request(wait, emulator, lookup):
     with pytest.raises(AnsibleLookupError) as info:
@@ -179,10 +174,6 @@ def test_bad_api_url_no_secret(lookup):
     assert 'must not carry credentials' in str(info.value) and 's3cr3t' not in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'plugins/module_utils/_waiter.py fetch_runs(): ThreadPoolExecutor(max_workers=0) for an empty id list, so '
-    'query("altostrat.cloud.workflow_run", *[]) raises a raw ValueError instead of returning [] '
-    '(fix: return {} early when run_ids is empty).'))
 def test_no_terms_gives_empty_list(emulator, lookup):
     assert lookup.run([], {}, api_url=emulator.url, token=TOKEN) == []
     assert emulator.count() == 0
@@ -193,10 +184,6 @@ def test_no_terms_with_wait_gives_empty_list(emulator, lookup):
     assert emulator.count() == 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'plugins/module_utils/_client.py: a token with a trailing newline is put in the header as is; http.client raises '
-    'ValueError("Invalid header value b\'Bearer <token>\\n\'"), which is not an AltostratError, so the lookup lets it '
-    'escape with the token in its text. Fix: strip/validate the token in Client.__init__.'))
 def test_token_with_newline_not_leaked(emulator_factory, lookup):
     emu = emulator_factory({'tokens': ['someone-else'], 'runs': [{'id': 'fl_run_a', 'workflow_id': 'fl_wf', 'finished': True}]})
     with pytest.raises(AnsibleLookupError) as info:

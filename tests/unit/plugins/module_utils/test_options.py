@@ -2,7 +2,6 @@
 
 import pytest
 
-from ansible_collections.altostrat.cloud.plugins.module_utils import _options
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratRunError, AltostratTimeoutError)
@@ -53,7 +52,7 @@ def test_make_client_maps_options(tmp_path):
 
 
 def test_make_client_without_token():
-    with pytest.raises(AltostratAPIError, match='No API token: set the token option or the ALTOSTRAT_TOKEN'):
+    with pytest.raises(AltostratInputError, match='No API token: set the token option or the ALTOSTRAT_TOKEN'):
         make_client(options(token=None))
 
 
@@ -69,7 +68,7 @@ def test_settle_fetch_trims_logs(emulator):
 def test_settle_known_runs_not_fetched(emulator):
     client = make_client(options(emulator))
     known = {'fl_run_x': {'id': 'fl_run_x', 'status': 'pending', 'logs': [{'status': 'success'}]}}
-    runs, _ = settle(client, ['fl_run_x'], options(emulator, logs='none'), known=known)
+    runs, _unused = settle(client, ['fl_run_x'], options(emulator, logs='none'), known=known)
     assert runs == [{'id': 'fl_run_x', 'status': 'pending', 'logs': []}]
     assert emulator.count() == 0
 
@@ -97,7 +96,7 @@ def test_settle_wait_uses_waiter(emulator, monkeypatch, clock):
 
 def test_settle_wait_on_interaction(emulator):
     client = make_client(options(emulator))
-    runs, _ = settle(client, ['fl_run_awaiting'], options(emulator, wait=True))
+    runs, _unused = settle(client, ['fl_run_awaiting'], options(emulator, wait=True))
     assert runs[0]['status'] == 'awaiting_ui_interaction'
     with pytest.raises(AltostratRunError, match='on_interaction=fail'):
         settle(client, ['fl_run_awaiting'], options(emulator, wait=True, on_interaction='fail'))

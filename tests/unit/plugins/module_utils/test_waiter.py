@@ -70,16 +70,16 @@ def make(scripts, clock, **kwargs):
 
 def test_poll_schedule_grows_by_a_tenth_and_caps():
     pauses = poll_schedule(2.0, 2.5)
-    assert [next(pauses) for _ in range(5)] == pytest.approx([2.0, 2.2, 2.4, 2.5, 2.5])
+    assert [next(pauses) for _unused in range(5)] == pytest.approx([2.0, 2.2, 2.4, 2.5, 2.5])
     pauses = poll_schedule(1.0, 15.0)
-    values = [next(pauses) for _ in range(200)]
+    values = [next(pauses) for _unused in range(200)]
     assert values[:4] == pytest.approx([1.0, 1.1, 1.2, 1.3])
     assert values[140] == 15.0 and max(values) == 15.0
     assert values == sorted(values)
 
 
 def test_waiter_clamps_intervals(clock):
-    _, waiter, _, _ = make({'a': ['completed']}, clock, poll_interval=0, max_poll_interval=0.01)
+    _unused, waiter, _unused, _unused = make({'a': ['completed']}, clock, poll_interval=0, max_poll_interval=0.01)
     assert waiter.poll_interval == 0.1 and waiter.max_poll_interval == 0.1
 
 
@@ -92,7 +92,7 @@ def test_waiter_uses_client_clock_by_default(clock):
 # ---- one run ----------------------------------------------------------------------------------
 
 def test_waits_until_completed(clock):
-    client, waiter, warnings, _ = make({'a': ['pending', 'running', 'running', 'completed']}, clock)
+    client, waiter, warnings, _unused = make({'a': ['pending', 'running', 'running', 'completed']}, clock)
     start = clock()
     runs, elapsed = waiter.wait(['a'])
     assert [r['status'] for r in runs] == ['completed']
@@ -105,13 +105,13 @@ def test_waits_until_completed(clock):
 
 
 def test_failed_is_terminal(clock):
-    client, waiter, _, _ = make({'a': ['running', 'failed', 'completed']}, clock)
-    runs, _ = waiter.wait(['a'])
+    client, waiter, _unused, _unused = make({'a': ['running', 'failed', 'completed']}, clock)
+    runs, _unused = waiter.wait(['a'])
     assert runs[0]['status'] == 'failed' and len(client.calls) == 2
 
 
 def test_timeout_reports_last_run_and_elapsed(clock):
-    client, waiter, _, _ = make({'a': ['pending', 'running']}, clock, wait_timeout=10)
+    client, waiter, _unused, _unused = make({'a': ['pending', 'running']}, clock, wait_timeout=10)
     start = clock()
     with pytest.raises(AltostratTimeoutError) as info:
         waiter.wait(['a'])
@@ -128,7 +128,7 @@ def test_timeout_reports_last_run_and_elapsed(clock):
 
 
 def test_sleeps_never_exceed_time_left(clock):
-    client, waiter, _, _ = make({'a': ['running']}, clock, wait_timeout=7.5, poll_interval=5, max_poll_interval=60)
+    client, waiter, _unused, _unused = make({'a': ['running']}, clock, wait_timeout=7.5, poll_interval=5, max_poll_interval=60)
     start = clock()
     with pytest.raises(AltostratTimeoutError):
         waiter.wait(['a'])
@@ -137,7 +137,7 @@ def test_sleeps_never_exceed_time_left(clock):
 
 
 def test_zero_timeout_polls_once(clock):
-    client, waiter, _, _ = make({'a': ['running']}, clock, wait_timeout=0)
+    client, waiter, _unused, _unused = make({'a': ['running']}, clock, wait_timeout=0)
     with pytest.raises(AltostratTimeoutError) as info:
         waiter.wait(['a'])
     assert len(client.calls) == 1 and clock.sleeps == [] and info.value.elapsed == 0
@@ -162,7 +162,7 @@ def test_slow_polls_eat_into_the_deadline(clock):
 
 @pytest.mark.parametrize('mode', ['stop', 'wait', 'fail'])
 def test_on_interaction(mode, clock):
-    client, waiter, _, _ = make({'a': ['running', 'awaiting_ui_interaction', 'awaiting_ui_interaction', 'completed']},
+    client, waiter, _unused, _unused = make({'a': ['running', 'awaiting_ui_interaction', 'awaiting_ui_interaction', 'completed']},
                                 clock, on_interaction=mode)
     if mode == 'fail':
         with pytest.raises(AltostratRunError) as info:
@@ -172,14 +172,14 @@ def test_on_interaction(mode, clock):
                                    '(it needs a person to answer in the Altostrat UI).')
         assert len(client.calls) == 2
     else:
-        runs, _ = waiter.wait(['a'])
+        runs, _unused = waiter.wait(['a'])
         expected = {'stop': ('awaiting_ui_interaction', 2), 'wait': ('completed', 4)}[mode]
         assert (runs[0]['status'], len(client.calls)) == expected
 
 
 def test_unknown_status_warns_once_and_keeps_waiting(clock):
-    client, waiter, warnings, _ = make({'a': ['queued_v2', 'queued_v2', 'queued_v2', 'running', 'completed']}, clock)
-    runs, _ = waiter.wait(['a'])
+    client, waiter, warnings, _unused = make({'a': ['queued_v2', 'queued_v2', 'queued_v2', 'running', 'completed']}, clock)
+    runs, _unused = waiter.wait(['a'])
     assert runs[0]['status'] == 'completed' and len(client.calls) == 5
     assert warnings == ["Run a has status 'queued_v2', which this collection does not know; "
                         "treating it as still running."]
@@ -187,8 +187,8 @@ def test_unknown_status_warns_once_and_keeps_waiting(clock):
 
 def test_transient_errors_tolerated(clock):
     script = ['running'] + [transient('a')] * MAX_POLL_FAILURES + ['running'] + [transient('a')] * MAX_POLL_FAILURES + ['completed']
-    client, waiter, warnings, _ = make({'a': script}, clock)
-    runs, _ = waiter.wait(['a'])
+    client, waiter, warnings, _unused = make({'a': script}, clock)
+    runs, _unused = waiter.wait(['a'])
     assert runs[0]['status'] == 'completed'
     assert len(client.calls) == len(script)
     assert len(warnings) == 2 * MAX_POLL_FAILURES
@@ -197,7 +197,7 @@ def test_transient_errors_tolerated(clock):
 
 def test_transient_errors_beyond_limit_raised_with_last_run(clock):
     error = transient('a')
-    client, waiter, warnings, _ = make({'a': ['running'] + [error] * (MAX_POLL_FAILURES + 5)}, clock)
+    client, waiter, warnings, _unused = make({'a': ['running'] + [error] * (MAX_POLL_FAILURES + 5)}, clock)
     with pytest.raises(AltostratAPIError) as info:
         waiter.wait(['a'])
     assert info.value is error
@@ -209,7 +209,7 @@ def test_transient_errors_beyond_limit_raised_with_last_run(clock):
 
 
 def test_non_transient_error_raised_at_once(clock):
-    client, waiter, warnings, _ = make({'a': ['running', fatal('a'), 'completed']}, clock)
+    client, waiter, warnings, _unused = make({'a': ['running', fatal('a'), 'completed']}, clock)
     with pytest.raises(AltostratAPIError) as info:
         waiter.wait(['a'])
     assert info.value.status == 404 and len(client.calls) == 2 and warnings == []
@@ -217,14 +217,14 @@ def test_non_transient_error_raised_at_once(clock):
 
 
 def test_error_on_first_poll_has_no_run(clock):
-    client, waiter, _, _ = make({'a': [fatal('a')]}, clock)
+    client, waiter, _unused, _unused = make({'a': [fatal('a')]}, clock)
     with pytest.raises(AltostratAPIError) as info:
         waiter.wait(['a'])
     assert info.value.run is None and info.value.runs == [None] and info.value.elapsed == 0
 
 
 def test_progress_every_30_seconds(clock):
-    client, waiter, _, progress = make({'a': ['running'] * 60 + ['completed']}, clock, poll_interval=5, max_poll_interval=5)
+    client, waiter, _unused, progress = make({'a': ['running'] * 60 + ['completed']}, clock, poll_interval=5, max_poll_interval=5)
     waiter.wait(['a'])
     # 61 polls, 5 s apart: 300 s; a progress line at 30, 60, ... s
     assert len(progress) == 9
@@ -235,8 +235,8 @@ def test_progress_every_30_seconds(clock):
 
 def test_several_runs_only_unfinished_polled(clock):
     scripts = {'a': ['running', 'completed'], 'b': ['pending', 'running', 'running', 'failed'], 'c': ['completed']}
-    client, waiter, _, _ = make(scripts, clock)
-    runs, _ = waiter.wait(['a', 'b', 'c'])
+    client, waiter, _unused, _unused = make(scripts, clock)
+    runs, _unused = waiter.wait(['a', 'b', 'c'])
     assert [(r['id'], r['status']) for r in runs] == [('a', 'completed'), ('b', 'failed'), ('c', 'completed')]
     assert len(client.polled('c')) == 1
     assert len(client.polled('a')) == 2
@@ -245,13 +245,13 @@ def test_several_runs_only_unfinished_polled(clock):
     assert len(client.calls) <= one_by_one
     # rounds: a b c | a b | b | b
     rounds = {}
-    for run_id, when, _ in client.calls:
+    for run_id, when, _unused in client.calls:
         rounds.setdefault(when, set()).add(run_id)
     assert [rounds[t] for t in sorted(rounds)] == [{'a', 'b', 'c'}, {'a', 'b'}, {'b'}, {'b'}]
 
 
 def test_several_runs_timeout_names_pending(clock):
-    client, waiter, _, _ = make({'a': ['completed'], 'b': ['running'], 'c': ['pending']}, clock, wait_timeout=5)
+    client, waiter, _unused, _unused = make({'a': ['completed'], 'b': ['running'], 'c': ['pending']}, clock, wait_timeout=5)
     with pytest.raises(AltostratTimeoutError) as info:
         waiter.wait(['a', 'b', 'c'])
     assert str(info.value).startswith('Wait timed out after 5.0 s (wait_timeout=5s) on 2 of 3 runs: b running, c pending')
@@ -260,17 +260,17 @@ def test_several_runs_timeout_names_pending(clock):
 
 
 def test_duplicates_preserved_in_order_polled_once(clock):
-    client, waiter, _, _ = make({'a': ['running', 'completed'], 'b': ['completed']}, clock)
-    runs, _ = waiter.wait(['a', 'b', 'a'])
+    client, waiter, _unused, _unused = make({'a': ['running', 'completed'], 'b': ['completed']}, clock)
+    runs, _unused = waiter.wait(['a', 'b', 'a'])
     assert [r['id'] for r in runs] == ['a', 'b', 'a']
     assert client.polled('a') == ['a', 'a'] and client.polled('b') == ['b']
 
 
 def test_known_runs_not_refetched_first(clock):
-    client, waiter, _, _ = make({'a': ['running', 'completed'], 'b': ['completed']}, clock)
+    client, waiter, _unused, _unused = make({'a': ['running', 'completed'], 'b': ['completed']}, clock)
     start = clock()
     known = {'a': {'id': 'a', 'status': 'pending'}, 'b': {'id': 'b', 'status': 'completed', 'logs': ['kept']}}
-    runs, _ = waiter.wait(['a', 'b'], known=known)
+    runs, _unused = waiter.wait(['a', 'b'], known=known)
     assert client.polled('b') == []
     assert runs[1] == known['b']
     assert client.calls[0][1] == start + 1.0  # waited before the first poll
@@ -278,7 +278,7 @@ def test_known_runs_not_refetched_first(clock):
 
 
 def test_known_finished_makes_no_request(clock):
-    client, waiter, _, _ = make({'a': ['running']}, clock)
+    client, waiter, _unused, _unused = make({'a': ['running']}, clock)
     runs, elapsed = waiter.wait(['a'], known={'a': {'id': 'a', 'status': 'failed'}})
     assert runs == [{'id': 'a', 'status': 'failed'}] and client.calls == [] and elapsed == 0 and clock.sleeps == []
 
@@ -342,10 +342,6 @@ def test_waits_on_emulator_run(emulator, make_client):
     assert emulator.count(path='/workflows/runs/fl_run_quick') >= 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'plugins/module_utils/_waiter.py fetch_runs(): with no run ids it builds ThreadPoolExecutor(max_workers=0), '
-    'which raises ValueError("max_workers must be greater than 0"); get_runs(client, []) (the lookup with no '
-    'terms, wait=false) crashes instead of returning []. Fix: "if not run_ids: return {}" at the top of fetch_runs.'))
 def test_get_runs_of_nothing(clock):
     client = ScriptedClient({}, clock)
     assert get_runs(client, []) == [] and client.calls == []

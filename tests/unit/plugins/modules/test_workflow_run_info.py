@@ -205,10 +205,6 @@ def test_on_interaction_fail_keeps_run(emulator, run_module):
     assert result['run']['status'] == 'awaiting_ui_interaction'
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'plugins/modules/workflow_run_info.py main() / _client.py list_runs(): limit is not checked; limit=-1 returns '
-    'one run ("if limit and len(runs) >= limit") and limit=0 returns every run. Fix: fail_json unless limit >= 1 '
-    '(or document 0 as "no limit" and refuse negatives).'))
 @pytest.mark.parametrize('limit', [-1, -5])
 def test_negative_limit_refused(limit, emulator, run_module):
     result = run_module(conn(emulator, workflow_id='fl_wf_paged', limit=limit))
