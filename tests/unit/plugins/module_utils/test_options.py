@@ -4,7 +4,7 @@ import pytest
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
-    AltostratAPIError, AltostratRunError, AltostratTimeoutError)
+    AltostratAPIError, AltostratInputError, AltostratRunError, AltostratTimeoutError)
 from ansible_collections.altostrat.cloud.plugins.module_utils._options import (
     CONNECTION_ARGS, CONNECTION_OPTIONS, WAIT_ARGS, make_client, settle)
 
