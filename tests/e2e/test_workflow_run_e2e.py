@@ -325,9 +325,6 @@ def test_lookup_expected_status_fails_naming_the_run(run_playbook, emulator):
     assert_one_line_error(msg, res.output)
 
 
-@pytest.mark.xfail(strict=True, reason='RETURN documents elapsed as "returned: always", but a task failed by '
-                                       'expected_status or on_interaction=fail after wait=true omits it '
-                                       '(_options.settle / _waiter.Waiter._done raise without elapsed)')
 def test_module_failed_expectation_after_wait_still_returns_elapsed(run_playbook, emulator):
     res = run_playbook('module_wait.yml', expect_rc=0,
                        extra_vars={'run_id': 'fl_run_failed', 'expected_status': ['completed']})
@@ -336,9 +333,6 @@ def test_module_failed_expectation_after_wait_still_returns_elapsed(run_playbook
     assert isinstance(result.get('elapsed'), (int, float)) and result['elapsed'] >= 0
 
 
-@pytest.mark.xfail(strict=True, reason='_client._reason() falls back to str() of a urllib3 ProtocolError, whose args are '
-                                       "('Connection broken: IncompleteRead(...)', IncompleteRead(...)): the message "
-                                       'shows a Python tuple repr and repeats the reason')
 def test_cut_off_body_reason_is_readable(run_playbook, emulator):
     emulator.add_faults([{'kind': 'truncated', 'path': RUN_PATH % 'fl_run_completed', 'times': None}])
     res = run_playbook('module_read.yml', expect_rc=0, extra_env={'ALTOSTRAT_HTTP_RETRIES': '0'},
