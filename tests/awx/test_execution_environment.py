@@ -19,7 +19,7 @@ def _tool(name):
     return path if os.path.exists(path) else shutil.which(name)
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture
 def installed(tmp_path_factory):
     galaxy = _tool('ansible-galaxy')
     if not galaxy or not _tool('ansible-builder'):
@@ -35,7 +35,7 @@ def installed(tmp_path_factory):
     return base / 'collections'
 
 
-def test_installed_collection_carries_the_ee_metadata(installed):
+def test_introspect_lists_requests(installed):
     root = installed / 'ansible_collections' / 'altostrat' / 'cloud'
     meta = yaml.safe_load((root / 'meta' / 'execution-environment.yml').read_text())
     assert meta['dependencies']['python'] == 'requirements.txt'
@@ -43,8 +43,7 @@ def test_installed_collection_carries_the_ee_metadata(installed):
     assert (root / 'meta' / 'awx_credential_type.yml').is_file()
     assert (root / 'roles' / 'workflow_gate' / 'meta' / 'argument_specs.yml').is_file()
 
-
-def test_introspect_lists_requests(installed):
+    # what ansible-builder installs into an execution environment that includes the collection
     proc = subprocess.run([_tool('ansible-builder'), 'introspect', '--sanitize', str(installed)],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=True)
     data = yaml.safe_load(proc.stdout)
