@@ -55,20 +55,13 @@ options:
 extends_documentation_fragment:
   - altostrat.cloud.connection
   - altostrat.cloud.wait
+  - altostrat.cloud.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
     support: full
     details: In check mode no request starting a run is sent; the task reports C(changed) and returns no run.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-  action_group:
-    support: full
-    membership:
-      - altostrat.cloud.workflows
 seealso:
   - module: altostrat.cloud.workflow_run_info
     description: Read, wait on and assert a run that is already under way, or list a workflow's runs.

@@ -45,20 +45,13 @@ options:
 extends_documentation_fragment:
   - altostrat.cloud.connection
   - altostrat.cloud.wait
+  - altostrat.cloud.attributes
   - ansible.builtin.action_common_attributes
   - ansible.builtin.action_common_attributes.actiongroups
 attributes:
   check_mode:
     support: full
     details: The module only reads; check mode gives the same result.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-  action_group:
-    support: full
-    membership:
-      - altostrat.cloud.workflows
 seealso:
   - plugin: altostrat.cloud.workflow_run
     plugin_type: lookup
