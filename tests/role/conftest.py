@@ -1,6 +1,6 @@
 """Role end-to-end tests: real ``ansible-playbook`` runs of altostrat.cloud.workflow_gate against the emulator.
 
-``gate(extra_vars=None, env=True, verbosity=0, playbook='gate.yml')`` runs ``playbooks/<playbook>`` on
+``gate(extra_vars=None, env=True, verbosity=0, playbook='gate.yml', check=False)`` runs ``playbooks/<playbook>`` on
 ``localhost`` (local connection, this venv's Python) with ``ALTOSTRAT_API_URL``/``ALTOSTRAT_TOKEN`` pointing
 at the emulator unless ``env=False``, custom stats shown, and returns a ``GateResult``: ``rc``, ``output``
 and ``run`` — the ``workflow_gate_run`` fact the playbook wrote out (``None`` when it was never set).
@@ -65,7 +65,7 @@ def gate_emulator(emulator_factory):
 def gate(gate_emulator, tmp_path):
     counter = [0]
 
-    def run(extra_vars=None, env=True, verbosity=0, playbook='gate.yml'):
+    def run(extra_vars=None, env=True, verbosity=0, playbook='gate.yml', check=False):
         counter[0] += 1
         work = tmp_path / ('run%d' % counter[0])
         home = work / 'home'
@@ -95,6 +95,8 @@ def gate(gate_emulator, tmp_path):
                    '-e', '@%s' % vars_file, os.path.join(HERE, 'playbooks', playbook)]
         if verbosity:
             command.append('-' + 'v' * verbosity)
+        if check:
+            command.append('--check')
         proc = subprocess.run(command, env=environ, cwd=str(work), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               universal_newlines=True, timeout=120)
         fact = json.loads(out.read_text()) if out.exists() else None

@@ -117,3 +117,11 @@ def test_argument_spec_is_enforced(gate, gate_emulator):
     assert result.rc == 2, result
     assert 'workflow_gate_on_interaction' in result.output
     assert gate_emulator.count() == 0
+
+
+def test_check_mode_starts_nothing(gate, gate_emulator):
+    result = gate({'workflow_gate_workflow_id': 'fl_gate_ok'}, check=True)
+    assert result.rc == 0, result
+    assert gate_emulator.count(method='POST') == 0
+    assert result.run == {}
+    assert 'Check mode: no run was started.' in result.output
