@@ -31,8 +31,8 @@ def _install_collection_loader():
     _AnsibleCollectionFinder(paths=[COLLECTIONS])._install()
 
 
-
 _install_collection_loader()
+
 
 @pytest.fixture
 def clock():

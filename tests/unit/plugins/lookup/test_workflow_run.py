@@ -138,8 +138,6 @@ def test_bad_id_no_request(term, emulator, lookup):
     assert emulator.count() == 0
 
 
-
-
 @pytest.mark.parametrize('wait', [False, True])
 def test_bad_id_among_good_ones_no_request(wait, emulator, lookup):
     with pytest.raises(AnsibleLookupError) as info:

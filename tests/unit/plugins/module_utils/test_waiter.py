@@ -162,8 +162,8 @@ def test_slow_polls_eat_into_the_deadline(clock):
 
 @pytest.mark.parametrize('mode', ['stop', 'wait', 'fail'])
 def test_on_interaction(mode, clock):
-    client, waiter, _unused, _unused = make({'a': ['running', 'awaiting_ui_interaction', 'awaiting_ui_interaction', 'completed']},
-                                clock, on_interaction=mode)
+    client, waiter, _unused, _unused = make(
+        {'a': ['running', 'awaiting_ui_interaction', 'awaiting_ui_interaction', 'completed']}, clock, on_interaction=mode)
     if mode == 'fail':
         with pytest.raises(AltostratRunError) as info:
             waiter.wait(['a'])
