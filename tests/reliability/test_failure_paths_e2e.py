@@ -155,7 +155,6 @@ def test_e2e_bad_id_is_refused_before_any_request(world, name):
     assert {r['path'] for r in world.main.requests} <= expected
 
 
-@pytest.mark.xfail(strict=True, reason='F5: the good id of a query is fetched before the bad one is refused')
 def test_e2e_bad_id_among_good_ones_is_refused_before_any_request(world):
     assert world.lookup['bad_among_good']['failed']
     seen = [(r['path'], r['time']) for r in world.main.requests if r['path'] == PATH + 'fl_run_ok']

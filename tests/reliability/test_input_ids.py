@@ -73,8 +73,6 @@ def test_bad_node_ids_are_refused_before_any_request(value):
     assert client.adapter.sent == []
 
 
-@pytest.mark.xfail(strict=True, reason='F5: ids are checked one by one inside the fetch threads, so the good '
-                                       'ones are fetched before a bad one is refused (_waiter.get_runs/fetch_runs)')
 @pytest.mark.parametrize('bad', ['fl_run_a/../b', 'fl_run_%2e'])
 def test_bad_id_among_many_is_refused_before_any_request(bad):
     """query(..., good_id, bad_id): nothing is sent, not even for the good one."""
@@ -135,8 +133,6 @@ def test_property_node_id_path_is_api_shape_or_refused(value):
     _check_property('resume', value)
 
 
-@pytest.mark.xfail(strict=True, reason='F6: an unhashable lookup term (a dict) raises TypeError in get_runs '
-                                       'instead of an input error')
 def test_lookup_term_that_is_not_a_string_is_an_input_error():
     client = _client()
     options = dict(wait=False, expected_status=None, logs='all')
