@@ -56,7 +56,7 @@ units: venv collection
 	$(PYTEST) tests/unit -q -n auto
 
 e2e: venv collection
-	$(PYTEST) tests/e2e -q -n 2
+	$(PYTEST) tests/e2e tests/role tests/awx -q -n 2
 
 sanity: venv
 	scripts/sanity.sh

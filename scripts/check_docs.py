@@ -61,8 +61,8 @@ def main():
         else:
             print(f"ok   {ptype} {fqcn}")
 
-    print("antsibull-docs lint-collection-docs --plugin-docs .")
-    if subprocess.run(["antsibull-docs", "lint-collection-docs", "--plugin-docs", "."], cwd=ROOT, check=False).returncode:
+    print("antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .")
+    if subprocess.run(["antsibull-docs", "lint-collection-docs", "--plugin-docs", "--check-extra-docs-refs", "."], cwd=ROOT, check=False).returncode:
         print("FAIL antsibull-docs lint-collection-docs")
         failed = True
 
