@@ -10,7 +10,7 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import RUN_OK, RUN_RUNNING, Answer, FakeClock, fake_client, run_play, scenario, warnings_about
+from rel_helpers import RUN_OK, RUN_RUNNING, Answer, FakeClock, fake_client, run_play, scenario, warnings_about
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratTimeoutError
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter

@@ -13,7 +13,7 @@ import socket
 
 import pytest
 
-from conftest import SENTINEL, count_connections, run_play, scenario, warnings_about
+from rel_helpers import SENTINEL, count_connections, run_play, scenario, warnings_about
 
 PATH = '/workflows/runs/'
 BAD_IDS = {'bad_slash': 'fl_run_a/../b', 'bad_dots': '..', 'bad_pct': 'fl_run_%2e%2e', 'bad_query': 'fl_run_a?x=1',

@@ -6,7 +6,7 @@ creates exactly one run (the emulator counts them).
 import pytest
 import requests
 
-from conftest import RUN_OK, Answer, fake_client, run_play, scenario, warnings_about
+from rel_helpers import RUN_OK, Answer, fake_client, run_play, scenario, warnings_about
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
 

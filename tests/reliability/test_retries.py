@@ -10,7 +10,7 @@ import threading
 import pytest
 import requests
 
-from conftest import RUN_OK, SENTINEL, Answer, FakeClock, fake_client, scenario, warnings_about
+from rel_helpers import RUN_OK, SENTINEL, Answer, FakeClock, fake_client, scenario, warnings_about
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _client
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratTimeoutError
