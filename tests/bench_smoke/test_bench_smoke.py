@@ -18,7 +18,7 @@ def test_bench_quick_prints_the_table(tmp_path):
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, timeout=240, cwd=REPO)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     out = proc.stdout
-    for heading in ('### 1. Gate on one run', '### 2. 5 runs that finished long ago', '### 3. 3 runs completing',
+    for heading in ('### 1. Gate on one run', '### 2. 5 runs that finished long ago', '### 3. 3 runs completing', '| 3 module wait: true tasks, in turn |',
                     '### 4. One run with 300 log entries', '### 5. Polling schedules'):
         assert heading in out, out
     for row in ('| module wait: true |', '| uri + until, delay 1 |', '| uri loop over 5 ids |', '| module, logs: none |'):
