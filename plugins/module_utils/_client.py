@@ -70,8 +70,12 @@ class BearerAuth(AuthBase):
             request.headers.pop('Authorization', None)
         return request
 
+    def redact(self, text):
+        """``text`` with the token masked."""
+        return text.replace(self._token, '********')
+
     def __repr__(self):
-        return '<BearerAuth for %s>' % self._origin
+        return '<BearerAuth for %s://%s:%s>' % self._origin
 
 
 def _origin(url):
@@ -137,7 +141,7 @@ class Client:
                 raise AltostratAPIError('GET %s?page=%d: HTTP 200 answer is not a page of runs (no "data" list).' % (path, page),
                                         method='GET', path=path, status=200)
             for run in body['data']:
-                check_run(run, 'GET', path)
+                check_run(run, 'GET', path)  # a run inside an HTTP 200 page
                 if not statuses or run['status'] in statuses:
                     runs.append(run)
                     if limit and len(runs) >= limit:
@@ -152,7 +156,7 @@ class Client:
         """Start a run of a workflow; returns the new run."""
         path = '/workflows/%s/execute' % quote(check_id(workflow_id, 'workflow'), safe='')
         body = {} if context is None else {'context': context}
-        return check_run(self._post(path, body, idempotency_key), 'POST', path)
+        return check_run(self._post(path, body, idempotency_key), 'POST', path, status=None)
 
     def rerun(self, run_id, idempotency_key=None):
         """Start a new run with the trigger payload of ``run_id``; returns the new run."""
@@ -173,7 +177,7 @@ class Client:
     def _new_run(body, path):
         if not isinstance(body, dict) or not isinstance(body.get('new_run'), dict):
             raise AltostratAPIError('POST %s: the answer has no "new_run" object.' % path, method='POST', path=path)
-        return check_run(body['new_run'], 'POST', path)
+        return check_run(body['new_run'], 'POST', path, status=None)
 
     # ---- transport -------------------------------------------------------------------------
 
@@ -188,6 +192,7 @@ class Client:
             try:
                 return self._attempt(method, path, params, json_body, headers)
             except AltostratAPIError as exc:
+                self._redact(exc)
                 if not (retry and exc.transient) or attempt >= self.http_retries:
                     if method != 'GET' and exc.transient and not retry:
                         exc.message += (' The run may or may not have started: look it up before trying again,'
@@ -199,6 +204,13 @@ class Client:
                     raise
                 self.warn('%s; retry %d of %d in %.1f s.' % (exc.message.rstrip('.'), attempt, self.http_retries, delay))
                 self.sleep(delay)
+
+    def _redact(self, exc):
+        """Mask the token where a server or proxy echoed it back into an answer we quote."""
+        redact = self.session.auth.redact
+        exc.message = redact(exc.message)
+        exc.api_message = exc.api_message and redact(exc.api_message)
+        exc.args = (exc.message,)
 
     @staticmethod
     def _backoff(attempt, exc):
@@ -232,13 +244,20 @@ class Client:
     def _read(self, response, method, path, started):
         """The whole body, within request_timeout in total and MAX_BODY_BYTES in size."""
         where, status = '%s %s' % (method, path), response.status_code
-        length = response.headers.get('Content-Length')
-        if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+        length = _seconds_or_count(response.headers.get('Content-Length'))
+        if length is not None and length > MAX_BODY_BYTES:
             raise _too_big(method, path, status, int(length))
         reader = getattr(response.raw, 'read1', None) or response.raw.read
+        sock = getattr(getattr(response.raw, '_connection', None), 'sock', None)
         chunks, size = [], 0
         try:
             while True:
+                left = self.request_timeout - (self.clock() - started)
+                if left <= 0:
+                    raise _transient('%s failed: HTTP %d answer still incomplete after request_timeout=%gs (%d bytes so far).'
+                                     % (where, status, self.request_timeout, size), method, path, status)
+                if sock is not None:
+                    sock.settimeout(left)  # a slow drip must not stretch one request past request_timeout
                 chunk = reader(_CHUNK, decode_content=True)
                 if not chunk:
                     break
@@ -246,9 +265,6 @@ class Client:
                 if size > MAX_BODY_BYTES:
                     raise _too_big(method, path, status, size)
                 chunks.append(chunk)
-                if self.clock() - started > self.request_timeout:
-                    raise _transient('%s failed: HTTP %d answer still incomplete after request_timeout=%gs (%d bytes so far).'
-                                     % (where, status, self.request_timeout, size), method, path, status)
         except (requests.exceptions.RequestException, Urllib3Error, IOError) as exc:
             raise _transient('%s failed: HTTP %d answer was cut off after %d bytes (%s).'
                              % (where, status, size, _reason(exc)), method, path, status)
@@ -279,7 +295,7 @@ def decode(status, reason, headers, raw, method, path):
     content_type = (headers.get('Content-Type') or '').split(';')[0].strip() or 'no content type'
     try:
         body = json.loads(raw.decode('utf-8')) if raw.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):
         body = None
         excerpt = _excerpt(raw.decode('utf-8', 'replace'))
         problem = 'a body that is not JSON (%s): %r' % (content_type, excerpt)
@@ -297,7 +313,8 @@ def decode(status, reason, headers, raw, method, path):
             detail = '%s (%s)' % (detail, body['code'])
     else:
         detail = problem or 'no error message in the answer'
-    message = '%s failed: HTTP %d %s: %s' % (where, status, reason or '', detail)
+    reason = _excerpt(reason or '', 60)
+    message = '%s failed: HTTP %d%s: %s' % (where, status, ' ' + reason if reason else '', detail)
     if status == 401:
         message += ' Check the token (the token option or ALTOSTRAT_TOKEN).'
     raise AltostratAPIError(message, method=method, path=path, status=status, api_message=api_message,
@@ -305,12 +322,19 @@ def decode(status, reason, headers, raw, method, path):
                             retry_after=_retry_after(headers.get('Retry-After')))
 
 
+def _seconds_or_count(value):
+    """A header's non-negative integer (ASCII digits only), else None."""
+    value = (value or '').strip()
+    return int(value) if value.isascii() and value.isdigit() else None
+
+
 def _retry_after(value):
     if not value:
         return None
+    seconds = _seconds_or_count(value)
+    if seconds is not None:
+        return float(seconds)
     value = value.strip()
-    if value.isdigit():
-        return float(value)
     try:
         from email.utils import parsedate_to_datetime
         import datetime
@@ -321,7 +345,7 @@ def _retry_after(value):
         return None
 
 
-def check_run(run, method, path):
+def check_run(run, method, path, status=200):
     """Make sure an answer looks like a run: an object with string ``id`` and ``status``, list ``logs``."""
     where = '%s %s' % (method, path)
     if not isinstance(run, dict):
@@ -334,4 +358,5 @@ def check_run(run, method, path):
         problem = 'has "logs" that is not a list for run %s' % run['id']
     else:
         return run
-    raise AltostratAPIError('%s: the answer %s.' % (where, problem), method=method, path=path)
+    answer = 'HTTP %d answer' % status if status else 'the answer'
+    raise AltostratAPIError('%s: %s %s.' % (where, answer, problem), method=method, path=path, status=status)

@@ -48,8 +48,8 @@ def check_api_url(value):
     try:
         parts = urlsplit(value.strip())
         parts.port  # pylint: disable=pointless-statement  # raises ValueError on a bad port
-    except ValueError as exc:
-        raise AltostratInputError('api_url is not a valid URL: %s.' % exc)
+    except ValueError:  # its text may quote the URL, and so whatever was put in it
+        raise AltostratInputError('api_url is not a valid URL (check its host and port).')
     if parts.scheme not in ('http', 'https') or not parts.hostname:
         raise AltostratInputError('api_url must start with https:// (or http://) and name a host, got %r.' % _redact_url(parts))
     if parts.username is not None or parts.password is not None:

@@ -85,6 +85,7 @@ class Waiter:
         deadline = start + self.wait_timeout
         last = dict(known or {})
         failures = dict.fromkeys(run_ids, 0)
+        errors = {}  # the last tolerated failure of each run, for the timeout message
         pending = [run_id for run_id in run_ids if not self._done(last.get(run_id))]
         pauses = poll_schedule(self.poll_interval, self.max_poll_interval)
         next_progress = start + PROGRESS_EVERY
@@ -105,14 +106,16 @@ class Waiter:
                         raise result
                     self.warn('Still waiting on run %s after a failed poll (%d of %d tolerated): %s'
                               % (run_id, failures[run_id], MAX_POLL_FAILURES, result))
+                    errors[run_id] = result
                     continue
                 failures[run_id] = 0
+                errors.pop(run_id, None)
                 self._note_unknown(last.get(run_id), result)
                 last[run_id] = result
             pending = [run_id for run_id in pending if not self._done(last.get(run_id))]
             now = self.clock()
             if pending and now >= deadline:
-                raise self._timed_out(run_ids, pending, last, now - start)
+                raise self._timed_out(run_ids, pending, last, errors, now - start)
             if pending and now >= next_progress:
                 next_progress = now + PROGRESS_EVERY
                 self.progress('Waited %ds on %d run(s): %s' % (now - start, len(pending), _states(pending, last)))
@@ -136,10 +139,12 @@ class Waiter:
             self.warn('Run %s has status %r, which this collection does not know; treating it as still running.'
                       % (run.get('id'), status))
 
-    def _timed_out(self, run_ids, pending, last, elapsed):
+    def _timed_out(self, run_ids, pending, last, errors, elapsed):
         what = 'run %s' % pending[0] if len(run_ids) == 1 else '%d of %d runs' % (len(pending), len(run_ids))
-        return AltostratTimeoutError('Wait timed out after %.1f s (wait_timeout=%gs) on %s: %s.'
-                                     % (elapsed, self.wait_timeout, what, _states(pending, last)),
+        failed = [run_id for run_id in pending if run_id in errors]
+        why = '; last poll of %s failed: %s' % (failed[0], errors[failed[0]]) if failed else ''
+        return AltostratTimeoutError('Wait timed out after %.1f s (wait_timeout=%gs) on %s: %s%s'
+                                     % (elapsed, self.wait_timeout, what, _states(pending, last), why.rstrip('.') + '.'),
                                      run=last.get(pending[0]), runs=[last.get(run_id) for run_id in run_ids], elapsed=elapsed)
 
 

@@ -144,14 +144,11 @@ def test_e2e_wait_is_bounded_by_wait_timeout_plus_request_timeout(timed, name):
         assert 'Wait timed out' in case['lookup']['msg']
 
 
-@pytest.mark.xfail(strict=True, reason='F4: a wait that times out before any poll succeeded says only '
-                                       '"not seen yet", not why (Waiter._timed_out)')
 def test_e2e_hung_server_message_names_the_timeout(timed):
     msg = timed['result']['hang']['module']['msg']
     assert 'GET /workflows/runs/fl_run_hang' in msg and 'request_timeout=1s' in msg, msg
 
 
-@pytest.mark.xfail(strict=True, reason='F4: Waiter._timed_out drops the last poll error')
 def test_timeout_before_any_successful_poll_names_the_last_error():
     clock = FakeClock()
     client = fake_client([Answer(exc=requests.exceptions.ReadTimeout('read timed out'), cost=1.0)],
@@ -166,8 +163,6 @@ def test_e2e_long_run_times_out_with_its_last_state(timed):
     assert 'Wait timed out' in module['msg'] and module['run']['status'] == 'running'
 
 
-@pytest.mark.xfail(strict=True, reason='F3: request_timeout is checked only between body chunks, so a slow drip '
-                                       'overruns it by up to one read timeout (Client._read)')
 def test_e2e_slow_drip_is_bounded_by_wait_timeout_plus_request_timeout(timed):
     case = timed['result']['drip']
     assert case['module']['failed'], case

@@ -182,8 +182,6 @@ def test_e2e_token_pasted_into_api_url_is_never_echoed_by_the_collection(world):
     assert not warnings_about(world.output, URL_SECRET)
 
 
-@pytest.mark.xfail(strict=True, reason='F8: a token echoed back by the server (401 message, proxy HTML) is shown '
-                                       'by the lookup and in warnings; the client never redacts it')
 def test_e2e_sentinel_token_never_printed_even_when_the_server_echoes_it(world):
     assert SENTINEL not in world.output
 
@@ -207,7 +205,6 @@ def test_e2e_token_in_api_url_is_refused(world, name):
         assert result['failed'] and 'api_url must not carry' in result['msg'], result
 
 
-@pytest.mark.xfail(strict=True, reason='F8: server-echoed token reaches the lookup error unredacted')
 def test_e2e_token_echoed_by_the_server_is_not_shown(world):
     """A proxy or API that echoes the Authorization header back: the lookup must not print it either."""
     for name in ('p401echo', 'phtmlecho'):

@@ -59,7 +59,6 @@ def test_token_is_not_in_client_or_session_reprs():
     assert SENTINEL not in repr(vars(client)).replace(repr(client.session), '')
 
 
-@pytest.mark.xfail(strict=True, reason="F10: BearerAuth.__repr__ formats a tuple with '%s' % tuple and raises TypeError")
 def test_bearer_auth_repr_names_the_origin_not_the_token():
     client = fake_client([Answer(200, RUN_OK)])
     text = repr(client.session.auth)
@@ -88,7 +87,6 @@ def test_netrc_is_ignored(tmp_path, monkeypatch):
     assert client.adapter.sent[0].headers['Authorization'] == 'Bearer ' + SENTINEL
 
 
-@pytest.mark.xfail(strict=True, reason='F8: a token echoed by the server is copied into the error and the warnings')
 @pytest.mark.parametrize('answer', [
     Answer(401, {'message': 'Invalid token Bearer %s' % SENTINEL, 'code': 'unauthenticated'}),
     Answer(502, ('<pre>Authorization: Bearer %s</pre>' % SENTINEL).encode(), {'Content-Type': 'text/html'}),
@@ -112,7 +110,6 @@ def test_token_in_api_url_is_refused_and_not_echoed(template):
     assert SENTINEL not in str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason="F9: a bad port is reported with urllib's own message, which quotes it")
 def test_token_in_api_url_port_is_not_echoed():
     with pytest.raises(AltostratInputError) as info:
         check_api_url('https://v1.api.altostrat.io:%s/' % SENTINEL)

@@ -353,7 +353,7 @@ def test_wrong_shape_run(body, problem, emulator, make_client):
     fault(emulator, path=RUN_PATH, kind='wrong_shape', body=body)
     with pytest.raises(AltostratAPIError) as info:
         make_client(emulator).get_run('fl_run_completed')
-    assert str(info.value) == 'GET %s: the answer %s.' % (RUN_PATH, problem)
+    assert str(info.value) == 'GET %s: HTTP 200 answer %s.' % (RUN_PATH, problem)
 
 
 def test_check_run_passes_unknown_fields_and_null_logs():
