@@ -27,7 +27,7 @@ export NO_COLOR := 1
 export PY_COLORS := 0
 endif
 
-CHECKS := units e2e sanity lint docs-check $(if $(wildcard changelogs/config.yaml),changelog-lint) galaxy-check
+CHECKS := units e2e reliability sanity lint docs-check $(if $(wildcard changelogs/config.yaml),changelog-lint) galaxy-check
 
 .PHONY: help venv collection test $(CHECKS) changelog-lint demo bench clean distclean
 
@@ -57,6 +57,9 @@ units: venv collection
 
 e2e: venv collection
 	$(PYTEST) tests/e2e tests/role tests/awx -q -n 2
+
+reliability: venv collection
+	$(PYTEST) tests/reliability -q -n 2
 
 sanity: venv
 	scripts/sanity.sh
