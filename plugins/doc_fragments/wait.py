@@ -15,7 +15,9 @@ options:
   wait:
     description:
       - Wait until each run has ended (status V(completed) or V(failed)), or needs a person (see O(on_interaction)).
-      - All runs are waited on in one loop that polls only the runs not yet finished.
+      - Several runs are waited on in one loop that polls them one by one, as you would: only the first run not yet
+        ended is polled again, and once it has ended the next one is looked at at once. So it never sends more
+        requests than waiting on each run in turn, and never more than one request per pause.
     type: bool
     default: false
   wait_timeout:
@@ -28,14 +30,16 @@ options:
     default: 3600
   poll_interval:
     description:
-      - Seconds between the first polls. The pause then grows by a tenth of this value per poll, up to
-        O(max_poll_interval), and is cut short so that the last poll happens at the deadline.
+      - Shortest pause between two polls of a run. The pause is a tenth of the time waited so far, at least this
+        and at most O(max_poll_interval), so that a run is seen ending within about a tenth of its age (within 1 s
+        during the first 10 s) while a long wait polls less and less often.
+      - The last pause is cut short so that the last poll happens at the deadline.
     type: float
     default: 1
   max_poll_interval:
     description:
-      - Longest pause between two polls of a run. With the default of 15 s a long run costs about 4 requests a
-        minute, well within the API's limit of 60 a minute per token.
+      - Longest pause between two polls of a run, reached after 150 s of waiting. With the default of 15 s a long
+        run costs 4 requests a minute, well within the API's limit of 60 a minute per token.
     type: float
     default: 15
   on_interaction:

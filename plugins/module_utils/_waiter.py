@@ -7,10 +7,14 @@
 
 * the deadline is ``clock() + wait_timeout``; no sleep goes past it, and the last poll
   happens at it, so a timed-out wait still reports the freshest state it could see;
-* the pause between polls starts at ``poll_interval`` and grows by a tenth of it per poll,
-  up to ``max_poll_interval``: short runs are seen finishing promptly, long ones do not burn
-  the API's 60-requests-a-minute budget;
-* several runs are one loop that polls only the runs not yet finished, a few at a time;
+* the pause before polling a run again is a tenth of the time waited so far, at least
+  ``poll_interval`` and at most ``max_poll_interval``: a run is seen ending within about 10 %
+  of its age (1 s for the first 10 s), and a long one costs 4 requests a minute, well within
+  the API's budget of 60 a minute per token;
+* several runs are one loop that polls them one by one, as a careful user would: only the
+  first run not yet ended is polled again; once it has ended the next is looked at at once.
+  So waiting on N runs never sends more requests than polling each in turn, and never more
+  than one request per pause, whatever N is;
 * transient API errors (connection errors, 429, 5xx, cut-off bodies) are ridden out up to
   ``MAX_POLL_FAILURES`` polls in a row per run; anything else ends the wait at once.
 """
@@ -18,8 +22,6 @@
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
-
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratRunError, AltostratTimeoutError)
@@ -30,12 +32,9 @@ MAX_WORKERS = 4
 PROGRESS_EVERY = 30.0
 
 
-def poll_schedule(poll_interval, max_poll_interval):
-    """Yield the pauses between polls: poll_interval, then a tenth of it more each time, capped."""
-    step = 0
-    while True:
-        yield min(max_poll_interval, poll_interval * (1 + step / 10.0))
-        step += 1
+def next_pause(waited, poll_interval, max_poll_interval):
+    """The pause before the next poll, after ``waited`` seconds: a tenth of it, within the bounds."""
+    return min(max_poll_interval, max(poll_interval, waited / 10.0))
 
 
 def fetch_runs(client, run_ids, deadline=None):
@@ -47,6 +46,7 @@ def fetch_runs(client, run_ids, deadline=None):
             return exc
     if len(run_ids) <= 1:
         return dict((run_id, one(run_id)) for run_id in run_ids)
+    from concurrent.futures import ThreadPoolExecutor  # only reads of several runs need threads
     with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(run_ids))) as pool:
         return dict(zip(run_ids, pool.map(one, run_ids)))
 
@@ -78,47 +78,47 @@ class Waiter:
     def wait(self, run_ids, known=None):
         """Poll ``run_ids`` until each has ended; return ``(runs, elapsed)`` in the order given.
 
-        ``known`` may hold runs already fetched (for example a run just started).
+        ``known`` may hold runs already fetched (for example a run just started): they are
+        not fetched again before a pause.
         """
         order, run_ids = list(run_ids), list(dict.fromkeys(run_ids))
         start = self.clock()
         deadline = start + self.wait_timeout
         last = dict(known or {})
+        looked = set(last)  # runs polled (or given) at least once: the next poll of one waits a pause
         failures = dict.fromkeys(run_ids, 0)
         errors = {}  # the last tolerated failure of each run, for the timeout message
         pending = [run_id for run_id in run_ids if not self._done(last.get(run_id))]
-        pauses = poll_schedule(self.poll_interval, self.max_poll_interval)
         next_progress = start + PROGRESS_EVERY
-        first = any(run_id not in last for run_id in pending)  # nothing to pause for before the first look
         while pending:
-            if not first:
-                pause = min(next(pauses), deadline - self.clock())
-                if pause > 0:
-                    self.sleep(pause)
-            first = False
-            for run_id, result in fetch_runs(self.client, pending, deadline).items():
-                if isinstance(result, AltostratAPIError):
-                    failures[run_id] += 1
-                    if not result.transient or failures[run_id] > MAX_POLL_FAILURES:
-                        result.runs = [last.get(r) for r in run_ids]
-                        result.run = last.get(run_id)
-                        result.elapsed = self.clock() - start
-                        raise result
-                    self.warn('Still waiting on run %s after a failed poll (%d of %d tolerated): %s'
-                              % (run_id, failures[run_id], MAX_POLL_FAILURES, result))
-                    errors[run_id] = result
-                    continue
-                failures[run_id] = 0
-                errors.pop(run_id, None)
-                self._note_unknown(last.get(run_id), result)
-                last[run_id] = result
-            pending = [run_id for run_id in pending if not self._done(last.get(run_id))]
+            run_id = pending[0]
             now = self.clock()
-            if pending and now >= deadline:
-                raise self._timed_out(run_ids, pending, last, errors, now - start)
-            if pending and now >= next_progress:
-                next_progress = now + PROGRESS_EVERY
-                self.progress('Waited %ds on %d run(s): %s' % (now - start, len(pending), _states(pending, last)))
+            if run_id in looked:
+                if now >= deadline:
+                    raise self._timed_out(run_ids, pending, last, errors, now - start)
+                if now >= next_progress:
+                    next_progress = now + PROGRESS_EVERY
+                    self.progress('Waited %ds on %d run(s): %s' % (now - start, len(pending), _states(pending, last)))
+                self.sleep(min(next_pause(now - start, self.poll_interval, self.max_poll_interval), deadline - now))
+            looked.add(run_id)
+            try:
+                run = self.client.get_run(run_id, deadline=deadline)
+            except AltostratAPIError as exc:
+                failures[run_id] += 1
+                if not exc.transient or failures[run_id] > MAX_POLL_FAILURES:
+                    exc.runs, exc.run = [last.get(r) for r in run_ids], last.get(run_id)
+                    exc.elapsed = self.clock() - start
+                    raise
+                self.warn('Still waiting on run %s after a failed poll (%d of %d tolerated): %s'
+                          % (run_id, failures[run_id], MAX_POLL_FAILURES, exc))
+                errors[run_id] = exc
+                continue
+            failures[run_id] = 0
+            errors.pop(run_id, None)
+            self._note_unknown(last.get(run_id), run)
+            last[run_id] = run
+            if self._done(run):
+                pending.pop(0)
         return [last[run_id] for run_id in order], self.clock() - start
 
     def _done(self, run):
@@ -149,4 +149,4 @@ class Waiter:
 
 
 def _states(run_ids, last):
-    return ', '.join('%s %s' % (run_id, (last.get(run_id) or {}).get('status', 'not seen yet')) for run_id in run_ids)
+    return ', '.join('%s %s' % (run_id, (last.get(run_id) or {}).get('status', 'not polled yet')) for run_id in run_ids)

@@ -370,24 +370,27 @@ def bench_logs(bench, sizes, reps):
     return [(label, summarise(samples[label])) for label, _, _ in variants], size
 
 
-# ---- polling schedule (no waiting: the waiter's own poll_schedule) ---------------------------
+# ---- polling schedule (no waiting: the waiter's own next_pause) ----------------------------
 
 def default_schedule(poll_interval, max_poll_interval):
     """The waiter's own schedule (imported when used: ensure_collection() puts it on sys.path)."""
     def pauses():
-        from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import poll_schedule
-        return poll_schedule(poll_interval, max_poll_interval)
+        from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import next_pause
+        waited = 0.0
+        while True:
+            pause = next_pause(waited, poll_interval, max_poll_interval)
+            waited += pause
+            yield pause
     return pauses
 
 
-def proportional_schedule(poll_interval, max_poll_interval, fraction=0.1):
-    """Alternative: pause = a tenth of the time waited so far, at least poll_interval, capped."""
+def linear_schedule(poll_interval, max_poll_interval):
+    """The schedule of the first version, for comparison: poll_interval, then a tenth of it more per poll, capped."""
     def pauses():
-        t = 0.0
+        step = 0
         while True:
-            pause = min(max_poll_interval, max(poll_interval, fraction * t))
-            t += pause
-            yield pause
+            yield min(max_poll_interval, poll_interval * (1 + step / 10.0))
+            step += 1
     return pauses
 
 
@@ -411,10 +414,10 @@ def schedule_figures(pauses, max_poll_interval=15.0, run_s=10.0, long_s=3600.0):
 
 
 SCHEDULES = [
-    ('default: poll_interval 1, +0.1 per poll, cap 15', default_schedule(1.0, 15.0)),
-    ('poll_interval 2, +0.2 per poll, cap 15', default_schedule(2.0, 15.0)),
-    ('poll_interval 1, +0.1 per poll, cap 5', default_schedule(1.0, 5.0)),
-    ('alternative: pause = elapsed / 10, min 1, cap 15', proportional_schedule(1.0, 15.0)),
+    ('default: pause = waited / 10, min 1, cap 15', default_schedule(1.0, 15.0)),
+    ('pause = waited / 10, min 2, cap 15', default_schedule(2.0, 15.0)),
+    ('pause = waited / 10, min 1, cap 5', default_schedule(1.0, 5.0)),
+    ('first version: 1 s, +0.1 s per poll, cap 15', linear_schedule(1.0, 15.0)),
 ]
 
 
@@ -553,7 +556,7 @@ def build_report(results, sizes, reps, quick, elapsed, load):
               % (sizes['log_entries'], mod['wall'], uri['wall']))
 
     sched = schedule_figures(SCHEDULES[0][1])
-    lines += ['### 5. Polling schedules, computed (the waiter\'s own `poll_schedule`; no request latency)', '',
+    lines += ['### 5. Polling schedules, computed (the waiter\'s own `next_pause`; no request latency)', '',
               '| schedule | polls for a 10 s run | pause spanning t = 10 s (worst lag) | requests in minute 1 / 5 / 10 / 20 / 60 '
               '| pause reaches the cap at | requests for a 1-hour run | most in any minute |',
               '|---|---:|---:|---:|---:|---:|---:|']
