@@ -1,23 +1,20 @@
 """Shared pytest set-up for every test of the collection.
 
 * makes ``ansible_collections.altostrat.cloud`` importable (a symlink tree under ``<repo>/.build``,
-  the same one ``make`` creates) and ``emulator`` importable (``<repo>/tests`` on ``sys.path``);
+  the same one ``make`` creates) and ``emulator``/``testkit`` importable (``<repo>/tests`` on ``sys.path``):
+  see ``testkit.collection.prepare_build_tree``;
 * exposes the emulator fixtures (``emulator``, ``emulator_factory``) to every test.
 """
 
 import os
 import sys
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-COLLECTIONS = os.path.join(REPO, '.build')
-_LINK = os.path.join(COLLECTIONS, 'ansible_collections', 'altostrat', 'cloud')
+_TESTS = os.path.dirname(os.path.abspath(__file__))
+if _TESTS not in sys.path:
+    sys.path.insert(0, _TESTS)
 
-if not os.path.exists(_LINK):
-    os.makedirs(os.path.dirname(_LINK), exist_ok=True)
-    os.symlink(REPO, _LINK)
-for path in (COLLECTIONS, os.path.join(REPO, 'tests')):
-    if path not in sys.path:
-        sys.path.insert(0, path)
-os.environ['ANSIBLE_COLLECTIONS_PATH'] = COLLECTIONS
+from testkit.collection import prepare_build_tree  # noqa: E402
+
+prepare_build_tree()
 
 from emulator.pytest_plugin import emulator, emulator_factory  # noqa: E402,F401  pylint: disable=unused-import

@@ -1,16 +1,13 @@
 """Helpers for the AWX-style tests: the shipped credential type, rendered as AWX renders it."""
 
 import os
-import sys
 
 import jinja2
 import jinja2.sandbox
 import yaml
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-COLLECTIONS = os.path.join(REPO, '.build')
-BIN = os.path.dirname(sys.executable)
+from testkit.collection import REPO
+
 CREDENTIAL_TYPE = os.path.join(REPO, 'meta', 'awx_credential_type.yml')
 
 

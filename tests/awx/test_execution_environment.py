@@ -11,7 +11,8 @@ import subprocess
 import pytest
 import yaml
 
-from awx_helpers import BIN, REPO
+from testkit.collection import REPO
+from testkit.playbook import BIN
 
 
 def _tool(name):

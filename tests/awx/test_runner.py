@@ -16,7 +16,9 @@ import yaml
 
 ansible_runner = pytest.importorskip('ansible_runner')
 
-from awx_helpers import BIN, COLLECTIONS, credential_env  # noqa: E402
+from awx_helpers import credential_env  # noqa: E402
+from testkit.collection import COLLECTIONS  # noqa: E402
+from testkit.playbook import clean_path  # noqa: E402
 
 PLAYBOOK = '''\
 - name: Gate the deployment on a workflow run
@@ -64,7 +66,7 @@ def awx_job(emulator_factory, tmp_path, monkeypatch):
             'localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
         envvars = credential_env({'api_url': emu.url, 'token': token})
         envvars.update({
-            'PATH': os.pathsep.join([BIN, os.environ.get('PATH', '')]),
+            'PATH': clean_path(),
             'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
             'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
             'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),

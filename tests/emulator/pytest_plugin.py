@@ -4,7 +4,9 @@ Load with ``pytest_plugins = ["emulator.pytest_plugin"]`` from a conftest that
 has put ``<repo>/tests`` on ``sys.path``.
 
 ``emulator_factory(scenario=None, **kwargs)`` -> a started ``Emulator`` (kwargs
-as for ``Emulator``); every one is stopped at test teardown.
+as for ``Emulator``); every one is stopped at test teardown, in the background:
+``Emulator.stop()`` waits up to the server's poll interval, and an emulator is no
+longer used once its test is over, so nothing needs to wait for that.
 
 ``emulator`` -> a started ``Emulator`` on ``DEFAULT_SCENARIO`` (token
 ``test-token``, 15 runs a page).  Run ids:
@@ -27,6 +29,9 @@ Workflows: ``fl_wf_main`` (new runs: 0.2 s pending, 1 s running, 3 steps,
 completed, trigger_payload = posted context), ``fl_wf_fails`` (new runs fail
 after 1 s at step n1 with an error_message), ``fl_wf_paged``.
 """
+
+import contextlib
+import threading
 
 import pytest
 
@@ -66,8 +71,9 @@ DEFAULT_SCENARIO = {
 }
 
 
-@pytest.fixture
-def emulator_factory():
+@contextlib.contextmanager
+def emulator_pool(background=False):
+    """``make(scenario=None, **kwargs)`` -> a started ``Emulator``; all are stopped on exit (``background``: in threads)."""
     started = []
 
     def make(scenario=None, **kwargs):
@@ -75,9 +81,20 @@ def emulator_factory():
         started.append(emu)
         return emu
 
-    yield make
-    for emu in started:
-        emu.stop()
+    try:
+        yield make
+    finally:
+        for emu in started:
+            if background:
+                threading.Thread(target=emu.stop, name='stop-emulator', daemon=True).start()
+            else:
+                emu.stop()
+
+
+@pytest.fixture
+def emulator_factory():
+    with emulator_pool(background=True) as make:
+        yield make
 
 
 @pytest.fixture

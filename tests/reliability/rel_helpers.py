@@ -2,134 +2,27 @@
 
 * Ansible's collection loader on the ``.build`` tree made by ``tests/conftest.py``, so the
   plugins import as ``ansible_collections.altostrat.cloud...``;
-* ``FakeClock``: a monotonic clock that only moves when slept on (or advanced);
-* ``FakeAdapter``: a ``requests`` transport adapter that answers from a script, captures every
-  prepared request and can move the fake clock, so the client is exercised without a socket;
-* ``SENTINEL``: the token every secret test looks for;
-* ``play(...)``: run a REAL ``ansible-playbook`` from ``tests/reliability/playbooks`` against an
-  emulator, with a private HOME/ansible.cfg, returning rc, output and the JSON files it wrote;
+* the ``clock`` fixture: a ``testkit.fakes.FakeClock`` (the fake client and clock are in ``testkit.fakes``);
+* ``play(...)``/``run_play(...)``: run a REAL ``ansible-playbook`` from ``tests/reliability/playbooks`` against
+  an emulator with ``testkit.playbook.run_playbook`` (private HOME/ansible.cfg, no proxy), returning rc,
+  output and the JSON files it wrote;
 * ``tls_ca``/``tls_emulator``: a trustme CA made at test time and an emulator serving TLS with it.
 """
 
-import glob
-import io
-import json
 import os
-import subprocess
-import sys
-import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-COLLECTIONS = os.path.join(REPO, '.build')
-PLAYBOOKS = os.path.join(HERE, 'playbooks')
-BIN = os.path.dirname(sys.executable)
-ANSIBLE_PLAYBOOK = os.path.join(BIN, 'ansible-playbook')
+from emulator.pytest_plugin import emulator_pool
+from testkit.collection import install_collection_loader
+from testkit.fakes import SENTINEL, FakeClock
+from testkit.playbook import run_playbook
 
-SENTINEL = 'SeNtInEl-c0ffee-5ecret-TOKEN-42'
+PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks')
+# what every reliability play runs with, on top of testkit.playbook's clean environment
+PLAY_ENV = {'ANSIBLE_DEPRECATION_WARNINGS': '0', 'ANSIBLE_PIPELINING': '1'}
 
-
-def _install_collection_loader():
-    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-    if any(isinstance(finder, _AnsibleCollectionFinder) for finder in sys.meta_path):
-        return
-    for name in [n for n in sys.modules if n == 'ansible_collections' or n.startswith('ansible_collections.')]:
-        del sys.modules[name]
-    _AnsibleCollectionFinder(paths=[COLLECTIONS])._install()
-
-
-_install_collection_loader()
-
-import requests  # noqa: E402
-import urllib3  # noqa: E402
-from requests.adapters import BaseAdapter  # noqa: E402
-from requests.structures import CaseInsensitiveDict  # noqa: E402
-
-
-class FakeClock:
-    """A monotonic clock that only moves when ``sleep`` is called (or ``advance``)."""
-
-    def __init__(self, now=1000.0):
-        self.now = float(now)
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, seconds):
-        assert seconds >= 0, 'negative sleep %r' % seconds
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def advance(self, seconds):
-        self.now += seconds
-
-
-class Answer:
-    """One scripted answer of ``FakeAdapter``: a status/body/headers, or an exception to raise.
-
-    ``cost`` seconds are added to the fake clock when the answer is given (time on the wire).
-    """
-
-    def __init__(self, status=200, body=b'', headers=None, exc=None, cost=0.0, reason='OK'):
-        self.status = status
-        self.body = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.headers = headers or {'Content-Type': 'application/json'}
-        self.exc = exc
-        self.cost = cost
-        self.reason = reason
-
-
-class FakeAdapter(BaseAdapter):
-    """Answer requests from ``script`` (a list of Answer, or a callable(prepared) -> Answer)."""
-
-    def __init__(self, script, clock=None):
-        super().__init__()
-        self.script = script
-        self.clock = clock
-        self.sent = []
-
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-        self.sent.append(request)
-        if callable(self.script):
-            answer = self.script(request)
-        else:
-            answer = self.script[min(len(self.sent), len(self.script)) - 1]
-        if self.clock is not None and answer.cost:
-            self.clock.advance(answer.cost)
-        if answer.exc is not None:
-            raise answer.exc
-        raw = urllib3.HTTPResponse(body=io.BytesIO(answer.body), headers=answer.headers, status=answer.status,
-                                   preload_content=False, decode_content=False, reason=answer.reason)
-        response = requests.Response()
-        response.status_code = answer.status
-        response.headers = CaseInsensitiveDict(answer.headers)
-        response.raw = raw
-        response.reason = answer.reason
-        response.url = request.url
-        response.request = request
-        response.encoding = None
-        return response
-
-    def close(self):
-        pass
-
-
-def fake_client(script, token=SENTINEL, api_url='https://api.test', clock=None, **kwargs):
-    """A Client on a fake clock whose session is served by a FakeAdapter; warnings in ``.warnings``."""
-    from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client
-    clock = clock or FakeClock()
-    warnings = []
-    kwargs.setdefault('warn', warnings.append)
-    client = Client(token, api_url=api_url, clock=clock, sleep=clock.sleep, **kwargs)
-    adapter = FakeAdapter(script, clock)
-    client.session.mount('https://', adapter)
-    client.session.mount('http://', adapter)
-    client.adapter, client.fake_clock, client.warnings = adapter, clock, warnings
-    return client
-
+install_collection_loader()
 
 RUN_OK = {'id': 'fl_run_x', 'status': 'completed', 'logs': []}
 RUN_RUNNING = {'id': 'fl_run_x', 'status': 'running', 'logs': []}
@@ -143,76 +36,20 @@ def clock():
 # ---- end to end ----------------------------------------------------------------------------
 
 
-class Played:
-    def __init__(self, rc, output, results, seconds):
-        self.rc, self.output, self.results, self.seconds = rc, output, results, seconds
-
-    def __getitem__(self, name):
-        return self.results[name]
-
-    def __repr__(self):
-        return '<Played rc=%s files=%s in %.1fs>\n%s' % (self.rc, sorted(self.results), self.seconds, self.output)
-
-
-def _clean_env(home):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(('ALTOSTRAT_', 'ANSIBLE_', 'PYENV', 'REQUESTS_', 'CURL_'))
-           and k not in ('PYTHONPATH', 'HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy')}
-    env.update({
-        'PATH': os.pathsep.join([BIN, os.environ.get('PATH', '')]),
-        'HOME': home,
-        'ANSIBLE_HOME': os.path.join(home, '.ansible'),
-        'ANSIBLE_LOCAL_TEMP': os.path.join(home, 'tmp-local'),
-        'ANSIBLE_REMOTE_TEMP': os.path.join(home, 'tmp-remote'),
-        'ANSIBLE_COLLECTIONS_PATH': os.environ.get('ANSIBLE_COLLECTIONS_PATH') or COLLECTIONS,
-        'ANSIBLE_NOCOLOR': '1',
-        'ANSIBLE_FORCE_COLOR': '0',
-        'ANSIBLE_RETRY_FILES_ENABLED': '0',
-        'ANSIBLE_DEPRECATION_WARNINGS': '0',
-        'ANSIBLE_PIPELINING': '1',
-        'PYTHONDONTWRITEBYTECODE': '1',
-        'NO_PROXY': '*',
-    })
-    return env
-
-
 def run_play(root, playbook, url, token=SENTINEL, extra_vars=None, extra_env=None, verbosity=0, home_files=None):
-    """Run ``playbooks/<playbook>`` in a subprocess under ``root`` (a fresh directory); return a Played."""
-    work = root
-    out_dir, home = work / 'out', work / 'home'
-    out_dir.mkdir(parents=True)
-    home.mkdir(parents=True)
-    for name, text in (home_files or {}).items():
-        (home / name).write_text(text)
-        os.chmod(str(home / name), 0o600)
-    cfg = work / 'ansible.cfg'
-    cfg.write_text('[defaults]\ninterpreter_python = %s\n' % sys.executable)
-    env = _clean_env(str(home))
-    env['ANSIBLE_CONFIG'] = str(cfg)
+    """Run ``playbooks/<playbook>`` in a subprocess under ``root`` (a fresh directory); return a PlaybookResult."""
+    env = dict(PLAY_ENV)
     if url is not None:
         env['ALTOSTRAT_API_URL'] = url
     if token is not None:
         env['ALTOSTRAT_TOKEN'] = token
     env.update(extra_env or {})
-    all_vars = {'out_dir': str(out_dir), 'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}
-    all_vars.update(extra_vars or {})
-    (work / 'vars.json').write_text(json.dumps(all_vars))
-    command = [ANSIBLE_PLAYBOOK, '-i', 'localhost,', '-c', 'local', '-e', '@%s' % (work / 'vars.json'),
-               os.path.join(PLAYBOOKS, playbook)]
-    if verbosity:
-        command.append('-' + 'v' * verbosity)
-    started = time.monotonic()
-    proc = subprocess.run(command, env=env, cwd=str(work), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, timeout=170)
-    seconds = time.monotonic() - started
-    results = {}
-    for path in sorted(glob.glob(str(out_dir / '*.json'))):
-        with open(path) as handle:
-            results[os.path.splitext(os.path.basename(path))[0]] = json.load(handle)
+    played = run_playbook(root, os.path.join(PLAYBOOKS, playbook), extra_vars=extra_vars, env=env, verbosity=verbosity,
+                          home_files=home_files, isolate_network=True, timeout=170)
     if os.environ.get('REL_DEBUG'):
         with open(os.environ['REL_DEBUG'], 'a') as handle:
-            handle.write('=== %s (%.1fs)\n%s\n' % (playbook, seconds, proc.stdout))
-    return Played(proc.returncode, proc.stdout, results, seconds)
+            handle.write('=== %s (%.1fs)\n%s\n' % (playbook, played.seconds, played.output))
+    return played
 
 
 @pytest.fixture
@@ -230,17 +67,8 @@ def play(tmp_path):
 @pytest.fixture(scope='module')
 def module_emulators():
     """``make(scenario, **kwargs)``: emulators that live for the whole test module."""
-    from emulator import Emulator
-    started = []
-
-    def make(spec, **kwargs):
-        emu = Emulator(spec, **kwargs).start()
-        started.append(emu)
-        return emu
-
-    yield make
-    for emu in started:
-        emu.stop()
+    with emulator_pool() as make:
+        yield make
 
 
 def warnings_about(output, text):

@@ -10,7 +10,8 @@ import pytest
 import requests
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from rel_helpers import RUN_OK, RUN_RUNNING, Answer, FakeClock, fake_client, run_play, scenario, warnings_about
+from rel_helpers import RUN_OK, RUN_RUNNING, run_play, scenario, warnings_about
+from testkit.fakes import Answer, FakeClock, fake_client
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratTimeoutError
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter
@@ -54,7 +55,7 @@ ANSWERS = st.tuples(st.sampled_from(['running', 'running', 'timeout', 'reset', '
        wait_timeout=st.floats(0.5, 120), request_timeout=st.floats(0.5, 30),
        poll_interval=st.floats(0.1, 20), http_retries=st.integers(0, 6))
 def test_wait_never_outlives_wait_timeout_plus_one_request_timeout(script, wait_timeout, request_timeout,
-                                                                  poll_interval, http_retries):
+                                                                   poll_interval, http_retries):
     clock = RecordingClock()
     answers = [_answer(kind, request_timeout, frac, ra) for kind, frac, ra in script]
     answers.append(Answer(200, RUN_RUNNING, cost=request_timeout))  # then: running for ever, slowly

@@ -13,7 +13,8 @@ import socket
 
 import pytest
 
-from rel_helpers import SENTINEL, count_connections, run_play, scenario, warnings_about
+from rel_helpers import count_connections, run_play, scenario, warnings_about
+from testkit.fakes import SENTINEL
 
 PATH = '/workflows/runs/'
 BAD_IDS = {'bad_slash': 'fl_run_a/../b', 'bad_dots': '..', 'bad_pct': 'fl_run_%2e%2e', 'bad_query': 'fl_run_a?x=1',

@@ -9,7 +9,8 @@ import zlib
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from rel_helpers import RUN_OK, SENTINEL, Answer, fake_client
+from rel_helpers import RUN_OK
+from testkit.fakes import SENTINEL, Answer, fake_client
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _client
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import check_run, decode

@@ -10,7 +10,8 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from rel_helpers import RUN_OK, SENTINEL, Answer, fake_client
+from rel_helpers import RUN_OK
+from testkit.fakes import SENTINEL, Answer, fake_client
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError, AltostratInputError
 from ansible_collections.altostrat.cloud.plugins.module_utils._options import settle

@@ -6,7 +6,8 @@ creates exactly one run (the emulator counts them).
 import pytest
 import requests
 
-from rel_helpers import RUN_OK, Answer, fake_client, run_play, scenario, warnings_about
+from rel_helpers import RUN_OK, run_play, scenario, warnings_about
+from testkit.fakes import Answer, fake_client
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
 
@@ -72,8 +73,8 @@ E2E = [
 @pytest.fixture(scope='module')
 def started(module_emulators, tmp_path_factory):
     flows = [{'id': 'fl_wf_' + name, 'run_template': {'pending_for': 0, 'duration': 0.2, 'status': 'completed',
-                                                      'steps': 1}} for name, *_ in E2E]
-    faults = [dict(fault, method='POST', path='/workflows/fl_wf_%s/execute' % name) for name, fault, *_ in E2E]
+                                                      'steps': 1}} for name, *_rest in E2E]
+    faults = [dict(fault, method='POST', path='/workflows/fl_wf_%s/execute' % name) for name, fault, *_rest in E2E]
     emu = module_emulators(scenario('fl_run_seed', faults=faults, workflows=flows))
     cases = []
     for name, _fault, key, _posts, _runs in E2E:

@@ -5,15 +5,15 @@ end-to-end tests run ``ansible-playbook`` against the emulator with faults injec
 """
 
 import socket
-import threading
 
 import pytest
 import requests
 
-from rel_helpers import RUN_OK, SENTINEL, Answer, FakeClock, fake_client, scenario, warnings_about
+from rel_helpers import RUN_OK, scenario, warnings_about
+from testkit.fakes import SENTINEL, Answer, FakeClock, fake_client
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _client
-from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratTimeoutError
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter
 
 PATH = '/workflows/runs/fl_run_x'
@@ -76,7 +76,7 @@ def test_backoff_is_exponential_jittered_and_bounded_by_http_retries():
 def test_backoff_is_jittered_between_clients():
     """Two clients failing together do not retry in lock step."""
     firsts = set()
-    for _ in range(12):
+    for _attempt in range(12):
         client = fake_client([_error(503), Answer(200, RUN_OK)])
         client.get_run('fl_run_x')
         firsts.add(round(client.fake_clock.sleeps[0], 6))
@@ -145,7 +145,7 @@ def test_waiter_rides_out_transient_poll_failures_within_the_deadline():
     running = dict(RUN_OK, status='running')
     client = fake_client([Answer(200, running), _error(503), _error(503), _error(503), Answer(200, RUN_OK)],
                          clock=clock, http_retries=0)
-    runs, _ = Waiter(client, wait_timeout=60, poll_interval=1, warn=client.warnings.append).wait(['fl_run_x'])
+    runs, _unused = Waiter(client, wait_timeout=60, poll_interval=1, warn=client.warnings.append).wait(['fl_run_x'])
     assert runs == [RUN_OK] and len(client.adapter.sent) == 5
     assert sum('failed poll' in w for w in client.warnings) == 3
 

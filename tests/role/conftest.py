@@ -2,21 +2,18 @@
 
 ``gate(extra_vars=None, env=True, verbosity=0, playbook='gate.yml', check=False)`` runs ``playbooks/<playbook>`` on
 ``localhost`` (local connection, this venv's Python) with ``ALTOSTRAT_API_URL``/``ALTOSTRAT_TOKEN`` pointing
-at the emulator unless ``env=False``, custom stats shown, and returns a ``GateResult``: ``rc``, ``output``
-and ``run`` — the ``workflow_gate_run`` fact the playbook wrote out (``None`` when it was never set).
+at the emulator unless ``env=False``, custom stats shown (``testkit.playbook.run_playbook``: private HOME and
+``ansible.cfg``), and returns its ``PlaybookResult`` (``rc``, ``output``, ...) with one more attribute,
+``run`` — the ``workflow_gate_run`` fact the playbook wrote out (``None`` when it was never set).
 """
 
-import json
 import os
-import subprocess
-import sys
 
 import pytest
 
+from testkit.playbook import run_playbook
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(os.path.dirname(HERE))
-COLLECTIONS = os.path.join(REPO, '.build')
-BIN = os.path.dirname(sys.executable)
 TOKEN = 'role-test-token'
 
 SCENARIO = {
@@ -41,16 +38,6 @@ SCENARIO = {
 }
 
 
-class GateResult:
-    def __init__(self, rc, output, run):
-        self.rc = rc
-        self.output = output
-        self.run = run
-
-    def __repr__(self):
-        return '<GateResult rc=%s>\n%s' % (self.rc, self.output)
-
-
 @pytest.fixture
 def gate_token():
     return TOKEN
@@ -68,38 +55,15 @@ def gate(gate_emulator, tmp_path):
     def run(extra_vars=None, env=True, verbosity=0, playbook='gate.yml', check=False):
         counter[0] += 1
         work = tmp_path / ('run%d' % counter[0])
-        home = work / 'home'
-        home.mkdir(parents=True)
-        out = work / 'workflow_gate_run.json'
-        environ = {key: value for key, value in os.environ.items()
-                   if not key.startswith(('ALTOSTRAT_', 'ANSIBLE_', 'PYENV')) and key != 'PYTHONPATH'}
-        environ.update({
-            'PATH': os.pathsep.join([BIN, os.environ.get('PATH', '')]),
-            'HOME': str(home),
-            'ANSIBLE_HOME': str(home / '.ansible'),
-            'ANSIBLE_LOCAL_TEMP': str(home / 'tmp'),
-            'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
-            'ANSIBLE_NOCOLOR': '1',
-            'ANSIBLE_SHOW_CUSTOM_STATS': '1',
-            'ANSIBLE_RETRY_FILES_ENABLED': '0',
-            'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
-        })
+        environ = {'ANSIBLE_SHOW_CUSTOM_STATS': '1'}
         if env:
             environ.update({'ALTOSTRAT_API_URL': gate_emulator.url, 'ALTOSTRAT_TOKEN': TOKEN})
-        all_vars = {'gate_out': str(out), 'emu_url': gate_emulator.url, 'emu_token': TOKEN,
-                    'workflow_gate_poll_interval': 0.2}
+        all_vars = {'gate_out': str(work / 'out' / 'workflow_gate_run.json'), 'emu_url': gate_emulator.url,
+                    'emu_token': TOKEN, 'workflow_gate_poll_interval': 0.2}
         all_vars.update(extra_vars or {})
-        vars_file = work / 'vars.json'
-        vars_file.write_text(json.dumps(all_vars))
-        command = [os.path.join(BIN, 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-                   '-e', '@%s' % vars_file, os.path.join(HERE, 'playbooks', playbook)]
-        if verbosity:
-            command.append('-' + 'v' * verbosity)
-        if check:
-            command.append('--check')
-        proc = subprocess.run(command, env=environ, cwd=str(work), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              universal_newlines=True, timeout=120, check=False)
-        fact = json.loads(out.read_text()) if out.exists() else None
-        return GateResult(proc.returncode, proc.stdout, fact)
+        result = run_playbook(work, os.path.join(HERE, 'playbooks', playbook), extra_vars=all_vars, env=environ,
+                              check=check, verbosity=verbosity, timeout=120)
+        result.run = result.results.get('workflow_gate_run')  # the fact the playbook wrote out, or None
+        return result
 
     return run

@@ -3,7 +3,7 @@
 * installs Ansible's collection loader on the ``.build`` tree made by ``tests/conftest.py``
   (before any ``ansible_collections`` import), so ``lookup_loader.get('altostrat.cloud.…')``
   and direct imports give the same modules;
-* a fake monotonic clock whose ``sleep`` advances it and records every pause;
+* the ``clock`` fixture: a ``testkit.fakes.FakeClock``, whose ``sleep`` advances it and records every pause;
 * helpers to build a Client against an emulator.
 """
 
@@ -16,22 +16,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
-from plugin_helpers import REPO, TOKEN, FakeClock  # noqa: E402
+from plugin_helpers import TOKEN  # noqa: E402
+from testkit.collection import install_collection_loader  # noqa: E402
+from testkit.fakes import FakeClock  # noqa: E402
 
-COLLECTIONS = os.path.join(REPO, '.build')
-
-
-def _install_collection_loader():
-    from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
-    if any(isinstance(finder, _AnsibleCollectionFinder) for finder in sys.meta_path):
-        return
-    # An 'ansible_collections' imported as a plain namespace package would shadow the loader.
-    for name in [name for name in sys.modules if name == 'ansible_collections' or name.startswith('ansible_collections.')]:
-        del sys.modules[name]
-    _AnsibleCollectionFinder(paths=[COLLECTIONS])._install()
-
-
-_install_collection_loader()
+install_collection_loader()
 
 
 @pytest.fixture
@@ -59,24 +48,3 @@ def make_client(clock):
     yield make
     for client in made:
         client.session.close()
-
-
-@pytest.fixture
-def emulator_factory():
-    """As tests/emulator/pytest_plugin.py's, but emulators are stopped in the background.
-
-    ``Emulator.stop()`` waits out the server's poll interval; a test's emulator is no longer used once the test
-    is over, so nothing needs to wait for that.
-    """
-    import threading
-    from emulator import Emulator
-    started = []
-
-    def make(scenario=None, **kwargs):
-        emu = Emulator(scenario, **kwargs).start()
-        started.append(emu)
-        return emu
-
-    yield make
-    for emu in started:
-        threading.Thread(target=emu.stop, name='stop-emulator', daemon=True).start()

@@ -1,20 +1,19 @@
 """The API client: auth, secrecy, retries, error messages, body checks, paging, id checks."""
 
-import io
 import os
 import socket
 
 import pytest
 import requests
-import urllib3
 import yaml
-from requests.adapters import BaseAdapter
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _client
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import MAX_RETRY_AFTER, Client, check_run
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratInputError
 
-from plugin_helpers import REPO, SENTINEL, TOKEN
+from plugin_helpers import SENTINEL, TOKEN
+from testkit.collection import REPO
+from testkit.fakes import Answer, FakeAdapter
 
 RUN_PATH = '/workflows/runs/fl_run_completed'
 
@@ -383,36 +382,9 @@ def test_body_under_cap_read_whole(emulator, make_client, monkeypatch):
     assert run['id'] == 'fl_run_big' and len(run['padding']) > 49000
 
 
-class ScriptedAdapter(BaseAdapter):
-    """Answers each request with the next (status, headers, body) of a script; records requests."""
-
-    def __init__(self, answers):
-        super().__init__()
-        self.answers = list(answers)
-        self.requests = []
-
-    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-        self.requests.append(request)
-        status, headers, body = self.answers.pop(0)
-        if isinstance(body, Exception):
-            raise body
-        raw = urllib3.HTTPResponse(body=io.BytesIO(body), headers=headers, status=status, preload_content=False,
-                                   decode_content=False)
-        response = requests.Response()
-        response.status_code = status
-        response.headers = requests.structures.CaseInsensitiveDict(headers)
-        response.raw = raw
-        response.reason = 'OK' if status == 200 else 'Error'
-        response.url = request.url
-        response.request = request
-        return response
-
-    def close(self):
-        pass
-
-
 def scripted(client, answers):
-    adapter = ScriptedAdapter(answers)
+    """Serve ``client`` from a script of (status, headers, body) answers, one per request; records ``.sent``."""
+    adapter = FakeAdapter([Answer.raw(*answer) for answer in answers], repeat_last=False)
     client.session.mount('http://', adapter)
     return adapter
 
@@ -425,7 +397,7 @@ def test_body_over_cap_without_content_length(make_client, monkeypatch):
     with pytest.raises(AltostratAPIError) as info:
         client.get_run('fl_run_a')
     assert 'larger than' in str(info.value)
-    assert len(adapter.requests) == 1
+    assert len(adapter.sent) == 1
 
 
 def test_slow_body_over_request_timeout_is_transient(make_client, clock, monkeypatch):
@@ -446,7 +418,7 @@ def test_timeout_exception_is_transient_and_retried(make_client, clock, no_jitte
     ok = b'{"id": "fl_run_a", "status": "completed"}'
     adapter = scripted(client, [(0, {}, requests.exceptions.ReadTimeout('read timed out')), (200, {}, ok)])
     assert client.get_run('fl_run_a')['status'] == 'completed'
-    assert len(adapter.requests) == 2 and clock.sleeps == [0.5]
+    assert len(adapter.sent) == 2 and clock.sleeps == [0.5]
     assert 'no answer within request_timeout=30s' in client.warnings[0]
 
 
@@ -455,7 +427,7 @@ def test_ssl_error_not_retried_and_explained(make_client, clock):
     adapter = scripted(client, [(0, {}, requests.exceptions.SSLError('certificate verify failed'))] * 3)
     with pytest.raises(AltostratAPIError) as info:
         client.get_run('fl_run_a')
-    assert len(adapter.requests) == 1 and 'ca_path' in str(info.value) and not info.value.transient
+    assert len(adapter.sent) == 1 and 'ca_path' in str(info.value) and not info.value.transient
 
 
 def test_empty_2xx_body_is_not_a_run(make_client):
@@ -542,7 +514,7 @@ def test_ids_are_path_quoted(make_client, monkeypatch):
     client.get_run('fl_run_x/../admin?a=1#f')
     assert client.resume('fl_run_a b', '../n0')['id'] == 'fl_run_b'
     assert client.list_runs('fl_a/b') == []
-    urls = [r.url for r in adapter.requests]
+    urls = [r.url for r in adapter.sent]
     assert urls == ['http://api.test/workflows/runs/fl_run_x%2F..%2Fadmin%3Fa%3D1%23f',
                     'http://api.test/workflows/runs/fl_run_a%20b/resume-from/..%2Fn0',
                     'http://api.test/workflows/fl_a%2Fb/executions?page=1']

@@ -10,7 +10,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import (
     MAX_POLL_FAILURES, Waiter, fetch_runs, get_runs, poll_schedule)
 
-from plugin_helpers import FakeClock
+from testkit.fakes import FakeClock
 
 
 def transient(run_id='x'):

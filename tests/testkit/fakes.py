@@ -1,0 +1,126 @@
+"""Fakes for exercising the API client without a socket or real time.
+
+* ``FakeClock``: a monotonic clock that only moves when slept on (or advanced);
+* ``Answer``/``FakeAdapter``: a ``requests`` transport adapter that answers from a script, captures every
+  prepared request (``.sent``) and can move the fake clock;
+* ``fake_client(script, ...)``: a Client on a fake clock whose session is served by a ``FakeAdapter``;
+* ``SENTINEL``: the token the secrecy tests look for.
+"""
+
+import io
+import json
+
+import requests
+import urllib3
+from requests.adapters import BaseAdapter
+from requests.structures import CaseInsensitiveDict
+
+SENTINEL = 'SeNtInEl-c0ffee-5ecret-TOKEN-42'
+
+
+class FakeClock:
+    """A monotonic clock that only moves when ``sleep`` is called (or ``advance``)."""
+
+    def __init__(self, now=1000.0):
+        self.now = float(now)
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        assert seconds >= 0, 'negative sleep %r' % seconds
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+    def advance(self, seconds):
+        self.now += seconds
+
+
+class Answer:
+    """One scripted answer of ``FakeAdapter``: a status/body/headers, or an exception to raise.
+
+    A body that is not bytes is sent as JSON; no (or empty) headers mean ``Content-Type: application/json``.
+    ``cost`` seconds are added to the fake clock when the answer is given (time on the wire).
+    """
+
+    def __init__(self, status=200, body=b'', headers=None, exc=None, cost=0.0, reason='OK'):
+        self.status = status
+        self.body = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.headers = headers or {'Content-Type': 'application/json'}
+        self.exc = exc
+        self.cost = cost
+        self.reason = reason
+
+    @classmethod
+    def raw(cls, status, headers, body):
+        """Exactly these ``headers`` (no default Content-Type) and bytes; an exception as ``body`` is raised.
+
+        The reason is ``OK`` for 200, else ``Error``.
+        """
+        if isinstance(body, Exception):
+            return cls(status, exc=body)
+        answer = cls(status, body, reason='OK' if status == 200 else 'Error')
+        answer.headers = headers
+        return answer
+
+
+class FakeAdapter(BaseAdapter):
+    """Answer requests from ``script`` (a list of Answer, or a callable(prepared) -> Answer).
+
+    Once a list is used up, its last answer is repeated; with ``repeat_last=False`` a further request raises
+    ``IndexError`` instead.
+    """
+
+    def __init__(self, script, clock=None, repeat_last=True):
+        super().__init__()
+        self.script = script
+        self.clock = clock
+        self.repeat_last = repeat_last
+        self.sent = []
+
+    def _next_answer(self, request):
+        if callable(self.script):
+            return self.script(request)
+        if not self.repeat_last:
+            return self.script[len(self.sent) - 1]
+        return self.script[min(len(self.sent), len(self.script)) - 1]
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        self.sent.append(request)
+        answer = self._next_answer(request)
+        if self.clock is not None and answer.cost:
+            self.clock.advance(answer.cost)
+        if answer.exc is not None:
+            raise answer.exc
+        raw = urllib3.HTTPResponse(body=io.BytesIO(answer.body), headers=answer.headers, status=answer.status,
+                                   preload_content=False, decode_content=False, reason=answer.reason)
+        response = requests.Response()
+        response.status_code = answer.status
+        response.headers = CaseInsensitiveDict(answer.headers)
+        response.raw = raw
+        response.reason = answer.reason
+        response.url = request.url
+        response.request = request
+        response.encoding = None
+        return response
+
+    def close(self):
+        pass
+
+
+def fake_client(script, token=SENTINEL, api_url='https://api.test', clock=None, **kwargs):
+    """A Client on a fake clock whose session is served by a FakeAdapter; warnings in ``.warnings``.
+
+    The adapter is ``.adapter``, the clock ``.fake_clock``. Needs the collection loader installed.
+    """
+    from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client
+    clock = clock or FakeClock()
+    warnings = []
+    kwargs.setdefault('warn', warnings.append)
+    client = Client(token, api_url=api_url, clock=clock, sleep=clock.sleep, **kwargs)
+    adapter = FakeAdapter(script, clock)
+    client.session.mount('https://', adapter)
+    client.session.mount('http://', adapter)
+    client.adapter, client.fake_clock, client.warnings = adapter, clock, warnings
+    return client
