@@ -15,7 +15,7 @@ options:
   wait:
     description:
       - Wait until each run has ended (status V(completed) or V(failed)), or needs a person (see O(on_interaction)).
-      - Several runs are waited on in one loop that polls them one by one, as you would: only the first run not yet
+      - Several runs are waited on in one loop that polls them one by one, as you would; only the first run not yet
         ended is polled again, and once it has ended the next one is looked at at once. So it never sends more
         requests than waiting on each run in turn, and never more than one request per pause.
     type: bool

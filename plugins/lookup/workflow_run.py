@@ -37,9 +37,6 @@ seealso:
     description: The same reads and waits as a module, with check mode and C(module_defaults).
   - module: altostrat.cloud.workflow_run
     description: Start a run (or re-run or resume one), then wait on it and assert how it ended.
-  - plugin: altostrat.cloud.workflow_gate
-    plugin_type: role
-    description: Start or watch a run, wait, assert, and publish it to later AWX workflow nodes.
 '''
 
 EXAMPLES = r'''

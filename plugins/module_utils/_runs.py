@@ -41,7 +41,7 @@ def describe(run, with_output=False):
     if run.get('status') == AWAITING:
         text += ' (it needs a person to answer in the Altostrat UI)'
     if run.get('error_message'):
-        text += ': %s' % run['error_message']
+        text += ': %s' % ' '.join(str(run['error_message']).split())
     steps = failed_steps(run)
     if steps:
         text += '; failed steps: %s' % '; '.join(_step(entry, with_output) for entry in steps)

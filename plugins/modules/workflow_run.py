@@ -68,9 +68,6 @@ seealso:
   - plugin: altostrat.cloud.workflow_run
     plugin_type: lookup
     description: Read and wait on many runs at once from a template.
-  - plugin: altostrat.cloud.workflow_gate
-    plugin_type: role
-    description: Start or watch a run, wait, assert, and publish it to later AWX workflow nodes.
   - name: Altostrat Workflows API
     description: Reference of the API this module talks to.
     link: https://docs.altostrat.io/api-reference

@@ -58,9 +58,6 @@ seealso:
   - plugin: altostrat.cloud.workflow_run
     plugin_type: lookup
     description: The same reads and waits, as a lookup that can wait on many runs at once.
-  - plugin: altostrat.cloud.workflow_gate
-    plugin_type: role
-    description: Start or watch a run, wait, assert, and publish it to later AWX workflow nodes.
   - name: Altostrat Workflows API
     description: Reference of the API this module talks to.
     link: https://docs.altostrat.io/api-reference

@@ -90,7 +90,7 @@ def test_settle_wait_uses_waiter(emulator, monkeypatch, clock):
     with pytest.raises(AltostratTimeoutError) as info:
         settle(client, ['fl_run_forever'], options(emulator, wait=True, wait_timeout=3, poll_interval=1, logs='none'))
     assert info.value.run['status'] == 'running' and info.value.run['logs'] == []
-    assert clock.sleeps == pytest.approx([1.0, 1.1, 0.9])
+    assert clock.sleeps == pytest.approx([1.0, 1.0, 1.0])
     assert emulator.count() == 4
 
 

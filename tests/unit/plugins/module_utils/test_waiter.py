@@ -8,7 +8,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils import _waiter
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratRunError, AltostratTimeoutError)
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import (
-    MAX_POLL_FAILURES, Waiter, fetch_runs, get_runs, poll_schedule)
+    MAX_POLL_FAILURES, Waiter, fetch_runs, get_runs, next_pause)
 
 from testkit.fakes import FakeClock
 
@@ -68,14 +68,19 @@ def make(scripts, clock, **kwargs):
 
 # ---- schedule ---------------------------------------------------------------------------------
 
-def test_poll_schedule_grows_by_a_tenth_and_caps():
-    pauses = poll_schedule(2.0, 2.5)
-    assert [next(pauses) for _unused in range(5)] == pytest.approx([2.0, 2.2, 2.4, 2.5, 2.5])
-    pauses = poll_schedule(1.0, 15.0)
-    values = [next(pauses) for _unused in range(200)]
-    assert values[:4] == pytest.approx([1.0, 1.1, 1.2, 1.3])
-    assert values[140] == 15.0 and max(values) == 15.0
-    assert values == sorted(values)
+def test_next_pause_is_a_tenth_of_the_time_waited_within_bounds():
+    assert next_pause(0, 1.0, 15.0) == 1.0
+    assert next_pause(9.9, 1.0, 15.0) == 1.0
+    assert next_pause(30.0, 1.0, 15.0) == pytest.approx(3.0)
+    assert next_pause(149.0, 1.0, 15.0) == pytest.approx(14.9)
+    assert next_pause(3600.0, 1.0, 15.0) == 15.0
+    assert next_pause(0, 2.0, 2.5) == 2.0 and next_pause(100.0, 2.0, 2.5) == 2.5
+    waited, pauses = 0.0, []
+    while waited < 3600:
+        pauses.append(next_pause(waited, 1.0, 15.0))
+        waited += pauses[-1]
+    assert pauses == sorted(pauses)
+    assert len(pauses) < 300  # a one-hour run stays far below 60 requests a minute
 
 
 def test_waiter_clamps_intervals(clock):
@@ -97,8 +102,8 @@ def test_waits_until_completed(clock):
     runs, elapsed = waiter.wait(['a'])
     assert [r['status'] for r in runs] == ['completed']
     assert client.polled() == ['a'] * 4
-    assert clock.sleeps == pytest.approx([1.0, 1.1, 1.2])
-    assert elapsed == pytest.approx(3.3) and clock() - start == pytest.approx(3.3)
+    assert clock.sleeps == pytest.approx([1.0, 1.0, 1.0])  # a tenth of the time waited, at least poll_interval
+    assert elapsed == pytest.approx(3.0) and clock() - start == pytest.approx(3.0)
     assert client.calls[0][1] == start  # the first poll is immediate
     assert all(c[2] == start + 3600 for c in client.calls)  # every poll carries the one deadline
     assert warnings == []
@@ -111,20 +116,24 @@ def test_failed_is_terminal(clock):
 
 
 def test_timeout_reports_last_run_and_elapsed(clock):
-    client, waiter, _unused, _unused = make({'a': ['pending', 'running']}, clock, wait_timeout=10)
+    client, waiter, _unused, _unused = make({'a': ['pending', 'running']}, clock, wait_timeout=25)
     start = clock()
     with pytest.raises(AltostratTimeoutError) as info:
         waiter.wait(['a'])
     exc = info.value
-    # 1 + 1.1 + ... + 1.6 = 9.1, then the last pause is cut to the 0.9 s left: a final poll at the deadline
-    assert clock.sleeps == pytest.approx([1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 0.9])
-    assert clock() == pytest.approx(start + 10)
-    assert client.calls[-1][1] == pytest.approx(start + 10)
-    assert len(client.calls) == 9
+    # 1 s pauses up to 10 s waited, then a tenth of the time waited (1, 1.1, 1.21, ...), the last one cut to
+    # the time left: a final poll at the deadline
+    sleeps = clock.sleeps
+    assert sleeps[:10] == pytest.approx([1.0] * 10)
+    assert sleeps[10:13] == pytest.approx([1.0, 1.1, 1.21])
+    assert sum(sleeps) == pytest.approx(25) and sleeps[-1] < sleeps[-2]
+    assert clock() == pytest.approx(start + 25)
+    assert client.calls[-1][1] == pytest.approx(start + 25)
+    assert len(client.calls) == len(sleeps) + 1
     assert exc.run == {'id': 'a', 'status': 'running', 'logs': []}
     assert exc.runs == [exc.run]
-    assert exc.elapsed == pytest.approx(10)
-    assert str(exc) == 'Wait timed out after 10.0 s (wait_timeout=10s) on run a: a running.'
+    assert exc.elapsed == pytest.approx(25)
+    assert str(exc) == 'Wait timed out after 25.0 s (wait_timeout=25s) on run a: a running.'
 
 
 def test_sleeps_never_exceed_time_left(clock):
@@ -243,19 +252,19 @@ def test_several_runs_only_unfinished_polled(clock):
     assert len(client.polled('b')) == 4
     one_by_one = sum(len(script) for script in scripts.values())
     assert len(client.calls) <= one_by_one
-    # rounds: a b c | a b | b | b
-    rounds = {}
-    for run_id, when, _unused in client.calls:
-        rounds.setdefault(when, set()).add(run_id)
-    assert [rounds[t] for t in sorted(rounds)] == [{'a', 'b', 'c'}, {'a', 'b'}, {'b'}, {'b'}]
+    # one by one: a until it ends, then b at once and until it ends, then c at once; one request per pause
+    assert client.polled() == ['a', 'a', 'b', 'b', 'b', 'b', 'c']
+    times = [when for _unused, when, _unused2 in client.calls]
+    assert times[2] == times[1] and times[6] == times[5]  # the next run is looked at without a pause
+    assert len(set(times)) == len(clock.sleeps) + 1
 
 
 def test_several_runs_timeout_names_pending(clock):
     client, waiter, _unused, _unused = make({'a': ['completed'], 'b': ['running'], 'c': ['pending']}, clock, wait_timeout=5)
     with pytest.raises(AltostratTimeoutError) as info:
         waiter.wait(['a', 'b', 'c'])
-    assert str(info.value).startswith('Wait timed out after 5.0 s (wait_timeout=5s) on 2 of 3 runs: b running, c pending')
-    assert [r['status'] for r in info.value.runs] == ['completed', 'running', 'pending']
+    assert str(info.value).startswith('Wait timed out after 5.0 s (wait_timeout=5s) on 2 of 3 runs: b running, c not polled yet')
+    assert [r and r['status'] for r in info.value.runs] == ['completed', 'running', None]
     assert info.value.run['id'] == 'b'
 
 
