@@ -1,13 +1,19 @@
 #!/usr/bin/env bash
-# Demo: start the API emulator with tests/scenarios/demo.yml on a free port, run
-# docs/examples/gate.yml against it, and always stop the emulator.
-# Expects the Makefile environment (venv on PATH, ANSIBLE_COLLECTIONS_PATH=.build).
+# Demo: build and install the collection as a user would, start the API emulator with
+# tests/scenarios/demo.yml on a free port, run docs/examples/gate.yml against it, and always
+# stop the emulator. Expects the Makefile environment (venv on PATH).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-url_file=$root/.build/demo-url
-mkdir -p "$root/.build"
-rm -f "$url_file"
+demo=$root/.build/demo
+url_file=$demo/url
+rm -rf "$demo"
+mkdir -p "$demo"
+
+echo "demo: building and installing altostrat.cloud into $demo/collections"
+ansible-galaxy collection build --output-path "$demo" . >/dev/null
+ansible-galaxy collection install --force -p "$demo/collections" "$demo"/altostrat-cloud-*.tar.gz >/dev/null
+export ANSIBLE_COLLECTIONS_PATH=$demo/collections
 
 PYTHONPATH="$root/tests${PYTHONPATH:+:$PYTHONPATH}" \
     python -m emulator --port 0 --scenario tests/scenarios/demo.yml --port-file "$url_file" </dev/null &
