@@ -48,3 +48,35 @@ def make_client(clock):
     yield make
     for client in made:
         client.session.close()
+
+
+@pytest.fixture
+def module_runner(capsys, monkeypatch):
+    """``module_runner(module)(args, check_mode=False)``: run a module's ``main()`` in-process as Ansible's unit
+    tests do; returns its JSON result with ``_rc`` (exit code) and ``_stdout`` added. ``ALTOSTRAT_*`` settings
+    are cleared from the environment first."""
+    import json
+    from ansible.module_utils import _internal
+    from ansible.module_utils.testing import patch_module_args
+    # Once ansible's controller code is imported (the lookup tests load plugins), module warnings go to the
+    # controller's Display instead of the result: run the module as a module.
+    monkeypatch.setattr(_internal, 'is_controller', False)
+    for name in ('ALTOSTRAT_API_URL', 'ALTOSTRAT_TOKEN', 'ALTOSTRAT_VALIDATE_CERTS', 'ALTOSTRAT_CA_PATH',
+                 'ALTOSTRAT_REQUEST_TIMEOUT', 'ALTOSTRAT_HTTP_RETRIES'):
+        monkeypatch.delenv(name, raising=False)
+
+    def runner(module):
+        def run(args, check_mode=False):
+            args = dict(args)
+            if check_mode:
+                args['_ansible_check_mode'] = True
+            with patch_module_args(args):
+                with pytest.raises(SystemExit) as info:
+                    module.main()
+            out = capsys.readouterr().out
+            result = json.loads(out)
+            result['_rc'] = info.value.code
+            result['_stdout'] = out
+            return result
+        return run
+    return runner

@@ -1,10 +1,6 @@
 """The workflow_run_info module, run in-process the way Ansible runs modules in unit tests."""
 
-import json
-
 import pytest
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.altostrat.cloud.plugins.modules import workflow_run_info
 
@@ -12,32 +8,8 @@ from plugin_helpers import SENTINEL, TOKEN
 
 
 @pytest.fixture
-def run_module(capsys, monkeypatch):
-    # Once ansible's controller code is imported (the lookup tests load plugins), module warnings go to the
-    # controller's Display instead of the result: run the module as a module.
-    from ansible.module_utils import _internal
-    monkeypatch.setattr(_internal, 'is_controller', False)
-
-    def run(args, check_mode=False):
-        args = dict(args)
-        if check_mode:
-            args['_ansible_check_mode'] = True
-        with patch_module_args(args):
-            with pytest.raises(SystemExit) as info:
-                workflow_run_info.main()
-        out = capsys.readouterr().out
-        result = json.loads(out)
-        result['_rc'] = info.value.code
-        result['_stdout'] = out
-        return result
-    return run
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    for name in ('ALTOSTRAT_API_URL', 'ALTOSTRAT_TOKEN', 'ALTOSTRAT_VALIDATE_CERTS', 'ALTOSTRAT_CA_PATH',
-                 'ALTOSTRAT_REQUEST_TIMEOUT', 'ALTOSTRAT_HTTP_RETRIES'):
-        monkeypatch.delenv(name, raising=False)
+def run_module(module_runner):
+    return module_runner(workflow_run_info)
 
 
 def conn(emu, **more):

@@ -1,0 +1,107 @@
+"""The workflow_run module: start, re-run or resume a run, then wait and assert; run in-process against the emulator."""
+
+import pytest
+
+from ansible_collections.altostrat.cloud.plugins.modules import workflow_run
+
+from plugin_helpers import SENTINEL, TOKEN
+
+
+@pytest.fixture
+def run_module(module_runner):
+    return module_runner(workflow_run)
+
+
+def conn(emu, **more):
+    return dict(api_url=emu.url, token=TOKEN, **more)
+
+
+def posts(emu):
+    return [r for r in emu.requests if r['method'] == 'POST']
+
+
+def test_start_sends_context_and_returns_the_new_run(emulator, run_module):
+    result = run_module(conn(emulator, workflow_id='fl_wf_main', context={'site': 'ams1', 'change': 'CHG1'}))
+    assert result['_rc'] == 0 and result['changed'] is True and result['elapsed'] == 0.0
+    run = result['run']
+    assert run['id'].startswith('fl_run_') and run['status'] == 'pending'
+    assert run['trigger_payload'] == {'site': 'ams1', 'change': 'CHG1'}
+    assert emulator.runs_created == 1
+    assert [r['path'] for r in posts(emulator)] == ['/workflows/fl_wf_main/execute']
+    assert emulator.count(method='GET') == 0  # no wait asked: the POST's answer is the result
+
+
+def test_start_waits_and_asserts(emulator, run_module):
+    result = run_module(conn(emulator, workflow_id='fl_wf_main', wait=True, expected_status=['completed'], poll_interval=0.2))
+    assert result['_rc'] == 0 and result['changed'] is True
+    assert result['run']['status'] == 'completed' and len(result['run']['logs']) == 3
+    assert 1.0 <= result['elapsed'] < 10
+    assert emulator.runs_created == 1 and emulator.count(method='GET') >= 2
+
+
+def test_started_run_that_fails_keeps_run_and_changed(emulator, run_module):
+    result = run_module(conn(emulator, workflow_id='fl_wf_fails', wait=True, expected_status=['completed'], poll_interval=0.2))
+    assert result['_rc'] == 1 and result['failed'] is True
+    assert result['changed'] is True  # a run was started, even though the gate failed
+    assert result['run']['status'] == 'failed'
+    assert 'Webhook request failed: 500 Internal Server Error' in result['msg'] and 'node n1' in result['msg']
+    assert result['elapsed'] > 0
+
+
+def test_rerun(emulator, run_module):
+    result = run_module(conn(emulator, rerun_run_id='fl_run_completed'))
+    assert result['_rc'] == 0 and result['changed'] is True
+    assert result['run']['id'] != 'fl_run_completed' and result['run']['trigger_payload'] == {'env': 'prod'}
+    assert [r['path'] for r in posts(emulator)] == ['/workflows/runs/fl_run_completed/rerun']
+
+
+def test_resume_from_a_node(emulator, run_module):
+    result = run_module(conn(emulator, resume_run_id='fl_run_failed', resume_node_id='n1'))
+    assert result['_rc'] == 0 and result['changed'] is True
+    assert [r['path'] for r in posts(emulator)] == ['/workflows/runs/fl_run_failed/resume-from/n1']
+
+
+def test_resume_refused_by_the_api_is_one_line(emulator, run_module):
+    result = run_module(conn(emulator, resume_run_id='fl_run_completed', resume_node_id='n1'))
+    assert result['_rc'] == 1 and result['changed'] is False and 'run' not in result
+    assert result['msg'].startswith('POST /workflows/runs/fl_run_completed/resume-from/n1 failed: HTTP 422')
+    assert '\n' not in result['msg']
+
+
+def test_idempotency_key_is_sent_and_repeats_give_the_first_run(emulator, run_module):
+    first = run_module(conn(emulator, workflow_id='fl_wf_main', idempotency_key='job-42-preflight'))
+    again = run_module(conn(emulator, workflow_id='fl_wf_main', idempotency_key='job-42-preflight'))
+    assert first['run']['id'] == again['run']['id']
+    assert emulator.runs_created == 1
+    assert [r['idempotency_key'] for r in posts(emulator)] == ['job-42-preflight'] * 2
+
+
+def test_check_mode_sends_no_post(emulator, run_module):
+    result = run_module(conn(emulator, workflow_id='fl_wf_main', wait=True), check_mode=True)
+    assert result['_rc'] == 0 and result['changed'] is True and 'run' not in result
+    assert emulator.count() == 0 and emulator.runs_created == 0
+
+
+@pytest.mark.parametrize('args, words', [
+    ({}, 'one of the following is required: workflow_id, rerun_run_id, resume_run_id'),
+    ({'workflow_id': 'fl_wf_main', 'rerun_run_id': 'fl_run_completed'}, 'mutually exclusive'),
+    ({'rerun_run_id': 'fl_run_completed', 'context': {'a': 1}}, 'mutually exclusive'),
+    ({'resume_run_id': 'fl_run_failed'}, 'parameters are required together: resume_run_id, resume_node_id'),
+    ({'workflow_id': 'fl_wf/../x'}, "Invalid workflow id 'fl_wf/../x'"),
+    ({'resume_run_id': 'fl_run_failed', 'resume_node_id': 'n1/../../x'}, "Invalid node id 'n1/../../x'"),
+])
+def test_bad_arguments_refused_before_any_request(emulator, run_module, args, words):
+    result = run_module(conn(emulator, **args))
+    assert result['_rc'] == 1 and words in result['msg'], result['msg']
+    assert emulator.count() == 0
+
+
+def test_start_without_key_is_never_retried(emulator_factory, run_module):
+    emu = emulator_factory({'tokens': [SENTINEL], 'workflows': [{'id': 'fl_wf_x'}],
+                            'faults': [{'method': 'POST', 'path': '/workflows/fl_wf_x/execute', 'kind': 'status',
+                                        'status': 503}]})
+    result = run_module(dict(api_url=emu.url, token=SENTINEL, workflow_id='fl_wf_x'))
+    assert result['_rc'] == 1 and result['changed'] is False
+    assert 'HTTP 503' in result['msg'] and 'may or may not have started' in result['msg']
+    assert SENTINEL not in result['_stdout']
+    assert len(posts(emu)) == 1
