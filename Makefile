@@ -56,7 +56,7 @@ units: venv collection
 	$(PYTEST) tests/unit -q -n auto
 
 e2e: venv collection
-	$(PYTEST) tests/e2e tests/role tests/awx -q -n 2
+	$(PYTEST) tests/e2e tests/role tests/awx tests/bench_smoke -q -n 2
 
 reliability: venv collection
 	$(PYTEST) tests/reliability -q -n 2
