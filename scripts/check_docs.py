@@ -3,7 +3,8 @@
 
 1. For every module (plugins/modules) and lookup (plugins/lookup) plugin, run
    `ansible-doc -t <type> altostrat.cloud.<name>` and fail if it errors, cannot find
-   the plugin, or renders without the plugin name or an EXAMPLES section.
+   the plugin, or renders without the plugin name or an EXAMPLES section; for every
+   role (roles/*/meta/argument_specs.yml), `ansible-doc -t role` must render its entry point.
    (ansible-doc exits 0 even when the plugin is missing, so its output is checked.)
 2. `antsibull-docs lint-collection-docs --plugin-docs .` (markup, references, schema).
 
@@ -28,6 +29,8 @@ def plugins():
         for path in sorted((ROOT / rel).rglob("*.py")):
             if path.name != "__init__.py":
                 yield ptype, path.stem
+    for spec in sorted(ROOT.glob("roles/*/meta/argument_specs.yml")):
+        yield "role", spec.parent.parent.name
 
 
 def check_ansible_doc(ptype, name):
@@ -41,8 +44,10 @@ def check_ansible_doc(ptype, name):
         problems.append(f"exit code {proc.returncode}")
     if fqcn not in out:
         problems.append(f"output does not mention {fqcn}")
-    if "EXAMPLES" not in out:
+    if ptype != "role" and "EXAMPLES" not in out:
         problems.append("no EXAMPLES section")
+    if ptype == "role" and "ENTRY POINT: main" not in out:
+        problems.append("no main entry point")
     bad = BAD_LINE.search(out)
     if bad:
         problems.append(f"diagnostic: {bad.group(0).strip()}")
