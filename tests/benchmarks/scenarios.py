@@ -109,6 +109,24 @@ def bench_logs(bench, sizes, reps):
 
 # ---- polling schedule (no waiting: the waiter's own next_pause) ----------------------------
 
+def one_by_one_requests(ends, poll_interval=1.0, max_poll_interval=15.0):
+    """Requests of waiting on runs in turn with the waiter's own schedule and no per-task cost (computed).
+
+    Each run is polled until it has ended (``ends``: seconds after the wait starts), then the next
+    one at once, its own wait starting afresh, as separate ``wait: true`` tasks would do with no
+    time lost between them.
+    """
+    from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import next_pause
+    now, requests = 0.0, 0
+    for end in ends:
+        started = now
+        requests += 1
+        while now < end:
+            now += next_pause(now - started, poll_interval, max_poll_interval)
+            requests += 1
+    return requests
+
+
 def default_schedule(poll_interval, max_poll_interval):
     """The waiter's own schedule (imported when used: ensure_collection() puts it on sys.path)."""
     def pauses():
