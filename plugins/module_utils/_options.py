@@ -12,9 +12,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible.module_utils.basic import env_fallback
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL, Client
+from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL, REQUESTS_IMPORT_ERROR, Client
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import LOG_MODES, ON_INTERACTION, check_expected, filter_logs
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_id
@@ -44,6 +44,16 @@ WAIT_ARGS = dict(
     expected_status=dict(type='list', elements='str'),
     logs=dict(type='str', default='all', choices=list(LOG_MODES)),
 )
+
+
+def altostrat_module(argument_spec, **kwargs):
+    """An AnsibleModule with the connection and wait options added, in check mode too; ends at once without requests."""
+    spec = dict(CONNECTION_ARGS, **WAIT_ARGS)
+    spec.update(argument_spec)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+    if REQUESTS_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    return module
 
 
 def make_client(options, warn=None):

@@ -132,11 +132,8 @@ elapsed:
   sample: 12.4
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.altostrat.cloud.plugins.module_utils._client import REQUESTS_IMPORT_ERROR
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_ARGS, WAIT_ARGS, fail_from, make_client, settle
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import altostrat_module, fail_from, make_client, settle
 
 STARTS = ('workflow_id', 'rerun_run_id', 'resume_run_id')
 
@@ -152,23 +149,19 @@ def start(client, params):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
+    module = altostrat_module(
+        dict(
             workflow_id=dict(type='str'),
             context=dict(type='dict'),
             rerun_run_id=dict(type='str'),
             resume_run_id=dict(type='str'),
             resume_node_id=dict(type='str'),
             idempotency_key=dict(type='str', no_log=False),
-            **dict(CONNECTION_ARGS, **WAIT_ARGS)
         ),
         required_one_of=[STARTS],
         mutually_exclusive=[STARTS, ('context', 'rerun_run_id'), ('context', 'resume_run_id')],
         required_together=[('resume_run_id', 'resume_node_id')],
-        supports_check_mode=True,
     )
-    if REQUESTS_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     params = module.params
     run = None
     try:

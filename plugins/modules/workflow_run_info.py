@@ -162,30 +162,23 @@ elapsed:
   sample: 12.4
 '''
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.altostrat.cloud.plugins.module_utils._client import REQUESTS_IMPORT_ERROR
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_ARGS, WAIT_ARGS, fail_from, make_client, settle
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import altostrat_module, fail_from, make_client, settle
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import KNOWN_STATUSES
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
+    module = altostrat_module(
+        dict(
             run_id=dict(type='str'),
             workflow_id=dict(type='str'),
             status=dict(type='list', elements='str', choices=list(KNOWN_STATUSES)),
             limit=dict(type='int'),
-            **dict(CONNECTION_ARGS, **WAIT_ARGS)
         ),
         required_one_of=[('run_id', 'workflow_id')],
         mutually_exclusive=[('run_id', 'workflow_id'), ('run_id', 'status'), ('run_id', 'limit'),
                             ('workflow_id', 'expected_status')],
-        supports_check_mode=True,
     )
-    if REQUESTS_IMPORT_ERROR:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     params = module.params
     if params['workflow_id'] and params['wait']:
         module.fail_json(msg='wait needs run_id: the runs listed for a workflow_id are not waited on.')
