@@ -78,6 +78,11 @@ class BearerAuth(AuthBase):
         return '<BearerAuth for %s://%s:%s>' % self._origin
 
 
+def _segment(value, kind):
+    """An id checked for its kind (AltostratInputError otherwise), quoted as one path segment."""
+    return quote(check_id(value, kind), safe='')
+
+
 def _origin(url):
     parts = urlsplit(url)
     default = {'http': 80, 'https': 443}.get(parts.scheme)
@@ -128,12 +133,12 @@ class Client:
 
     def get_run(self, run_id, deadline=None):
         """One run, with its logs."""
-        path = '/workflows/runs/%s' % quote(check_id(run_id, 'run'), safe='')
+        path = '/workflows/runs/%s' % _segment(run_id, 'run')
         return check_run(self.request('GET', path, deadline=deadline), 'GET', path)
 
     def list_runs(self, workflow_id, statuses=None, limit=None):
         """The runs of a workflow, newest first, following every page (no logs)."""
-        path = '/workflows/%s/executions' % quote(check_id(workflow_id, 'workflow'), safe='')
+        path = '/workflows/%s/executions' % _segment(workflow_id, 'workflow')
         runs, page = [], 1
         while True:
             body = self.request('GET', path, params={'page': page})
@@ -154,19 +159,18 @@ class Client:
 
     def start_run(self, workflow_id, context=None, idempotency_key=None):
         """Start a run of a workflow; returns the new run."""
-        path = '/workflows/%s/execute' % quote(check_id(workflow_id, 'workflow'), safe='')
+        path = '/workflows/%s/execute' % _segment(workflow_id, 'workflow')
         body = {} if context is None else {'context': context}
         return check_run(self._post(path, body, idempotency_key), 'POST', path, status=None)
 
     def rerun(self, run_id, idempotency_key=None):
         """Start a new run with the trigger payload of ``run_id``; returns the new run."""
-        path = '/workflows/runs/%s/rerun' % quote(check_id(run_id, 'run'), safe='')
+        path = '/workflows/runs/%s/rerun' % _segment(run_id, 'run')
         return self._new_run(self._post(path, None, idempotency_key), path)
 
     def resume(self, run_id, node_id, idempotency_key=None):
         """Start a new run resuming failed run ``run_id`` from ``node_id``; returns the new run."""
-        path = '/workflows/runs/%s/resume-from/%s' % (quote(check_id(run_id, 'run'), safe=''),
-                                                      quote(check_id(node_id, 'node'), safe=''))
+        path = '/workflows/runs/%s/resume-from/%s' % (_segment(run_id, 'run'), _segment(node_id, 'node'))
         return self._new_run(self._post(path, None, idempotency_key), path)
 
     def _post(self, path, body, idempotency_key):
@@ -244,9 +248,9 @@ class Client:
     def _read(self, response, method, path, started):
         """The whole body, within request_timeout in total and MAX_BODY_BYTES in size."""
         where, status = '%s %s' % (method, path), response.status_code
-        length = _seconds_or_count(response.headers.get('Content-Length'))
+        length = _header_int(response.headers.get('Content-Length'))
         if length is not None and length > MAX_BODY_BYTES:
-            raise _too_big(method, path, status, int(length))
+            raise _too_big(method, path, status, length)
         reader = getattr(response.raw, 'read1', None) or response.raw.read
         sock = getattr(getattr(response.raw, '_connection', None), 'sock', None)
         chunks, size = [], 0
@@ -322,23 +326,23 @@ def decode(status, reason, headers, raw, method, path):
                             retry_after=_retry_after(headers.get('Retry-After')))
 
 
-def _seconds_or_count(value):
+def _header_int(value):
     """A header's non-negative integer (ASCII digits only), else None."""
     value = (value or '').strip()
     return int(value) if value.isascii() and value.isdigit() else None
 
 
 def _retry_after(value):
-    if not value:
-        return None
-    seconds = _seconds_or_count(value)
+    """Seconds to wait from a Retry-After header (seconds or an HTTP date), else None."""
+    seconds = _header_int(value)
     if seconds is not None:
         return float(seconds)
-    value = value.strip()
+    if not value:
+        return None
     try:
         from email.utils import parsedate_to_datetime
         import datetime
-        when = parsedate_to_datetime(value)
+        when = parsedate_to_datetime(value.strip())
         now = datetime.datetime.now(when.tzinfo or datetime.timezone.utc)
         return max(0.0, (when - now).total_seconds())
     except (TypeError, ValueError, IndexError, OverflowError):
