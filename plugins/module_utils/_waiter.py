@@ -37,27 +37,17 @@ def next_pause(waited, poll_interval, max_poll_interval):
     return min(max_poll_interval, max(poll_interval, waited / 10.0))
 
 
-def fetch_runs(client, run_ids, deadline=None):
-    """Fetch runs, a few at a time; returns ``{run_id: run or AltostratAPIError}``."""
-    def one(run_id):
-        try:
-            return client.get_run(run_id, deadline=deadline)
-        except AltostratAPIError as exc:
-            return exc
-    if len(run_ids) <= 1:
-        return dict((run_id, one(run_id)) for run_id in run_ids)
-    from concurrent.futures import ThreadPoolExecutor  # only reads of several runs need threads
-    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(run_ids))) as pool:
-        return dict(zip(run_ids, pool.map(one, run_ids)))
-
-
 def get_runs(client, run_ids):
-    """Fetch runs once; raise the first error."""
-    results = fetch_runs(client, list(dict.fromkeys(run_ids)))
-    for run_id in run_ids:
-        if isinstance(results[run_id], Exception):
-            raise results[run_id]
-    return [results[run_id] for run_id in run_ids]
+    """Fetch runs once, a few at a time; raise the first error, in the order given."""
+    unique = list(dict.fromkeys(run_ids))
+    if len(unique) <= 1:
+        fetched = [client.get_run(run_id) for run_id in unique]
+    else:
+        from concurrent.futures import ThreadPoolExecutor  # only reads of several runs need threads
+        with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(unique))) as pool:
+            fetched = list(pool.map(client.get_run, unique))
+    by_id = dict(zip(unique, fetched))
+    return [by_id[run_id] for run_id in run_ids]
 
 
 class Waiter:

@@ -8,7 +8,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils import _waiter
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratRunError, AltostratTimeoutError)
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import (
-    MAX_POLL_FAILURES, Waiter, fetch_runs, get_runs, next_pause)
+    MAX_POLL_FAILURES, Waiter, get_runs, next_pause)
 
 from testkit.fakes import FakeClock
 
@@ -292,13 +292,16 @@ def test_known_finished_makes_no_request(clock):
     assert runs == [{'id': 'a', 'status': 'failed'}] and client.calls == [] and elapsed == 0 and clock.sleeps == []
 
 
-def test_fetch_runs_maps_errors(clock):
+def test_get_runs_raises_the_error_of_its_run_and_keeps_order(clock):
     err = fatal('b')
     client = ScriptedClient({'a': ['completed'], 'b': [err], 'c': ['running'], 'd': ['x'], 'e': ['y']}, clock)
-    results = fetch_runs(client, ['a', 'b', 'c', 'd', 'e'], deadline=42)
-    assert results['b'] is err and results['a']['status'] == 'completed' and results['e']['status'] == 'y'
-    assert list(results) == ['a', 'b', 'c', 'd', 'e']
-    assert {c[2] for c in client.calls} == {42}
+    with pytest.raises(AltostratAPIError) as info:
+        get_runs(client, ['a', 'b', 'c', 'd', 'e'])
+    assert info.value is err
+    assert {'a', 'b'} <= set(client.polled())  # runs not started yet when it failed are not fetched
+    client = ScriptedClient({'a': ['completed'], 'c': ['running'], 'd': ['x'], 'e': ['y']}, clock)
+    runs = get_runs(client, ['a', 'c', 'd', 'e'])
+    assert [r['id'] for r in runs] == ['a', 'c', 'd', 'e'] and runs[0]['status'] == 'completed' and runs[3]['status'] == 'y'
 
 
 def test_get_runs_dedupes_and_raises_first_error(clock):
