@@ -111,11 +111,10 @@ class Handler(BaseHTTPRequestHandler):
                                   self.client_address)
         fault = emu.faults.pick(self.command, url.path)
         rec["fault"] = fault.kind if fault else None
-        status = None
         try:
-            status = self.answer(emu, req, fault)
+            self.answer(emu, req, fault, rec)
         finally:
-            emu.recorder.finish(rec, status, fault.kind if fault else None)
+            emu.recorder.finish(rec)
 
     def api_answer(self, emu, req):
         try:
@@ -124,34 +123,36 @@ class Handler(BaseHTTPRequestHandler):
             traceback.print_exc()
             return error(500, "emulator_bug", "The emulator crashed; see its stderr.")
 
-    def answer(self, emu, req, fault):
-        """Write the answer; return the status sent (None if none was)."""
+    def answer(self, emu, req, fault, rec):
+        """Write the answer. ``rec["status"]`` is set before the first byte goes
+        out, so a client that has read the answer always finds it recorded
+        (it stays None for drop and hang, which send no status)."""
         kind = fault.kind if fault else None
         if kind == "drop":
             faults.drop(self)
-            return None
+            return
         if kind == "hang":
             faults.hang(self, emu.stop_event)
-            return None
+            return
         if kind == "slow":
             emu.stop_event.wait(fault.delay)
         if kind in faults.REPLACING:
             if fault.spec.get("process"):
                 self.api_answer(emu, req)
             if kind == "big":
+                rec["status"] = int(fault.spec.get("status", 200))
                 faults.write_big(self, fault)
-                return int(fault.spec.get("status", 200))
+                return
             resp = fault.response()
-            self.send(resp)
-            return resp.status
-        resp = self.api_answer(emu, req)
+        else:
+            resp = self.api_answer(emu, req)
+        rec["status"] = resp.status
         if kind == "truncated":
             faults.write_truncated(self, resp)
         elif kind == "drip":
             faults.write_drip(self, resp, fault.delay, emu.stop_event)
         else:
             self.send(resp)
-        return resp.status
 
 
 class Server(ThreadingHTTPServer):

@@ -42,9 +42,7 @@ class Recorder:
         return rec
 
     @staticmethod
-    def finish(rec, status, fault=None):
-        rec["status"] = status
-        rec["fault"] = fault
+    def finish(rec):
         rec["elapsed"] = round(time.time() - rec["time"], 6)
 
     def snapshot(self):

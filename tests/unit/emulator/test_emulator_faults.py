@@ -86,6 +86,10 @@ def test_drip(emulator, session):
     t0 = time.time()
     with session.get(emulator.url + RUN, stream=True, timeout=2) as r:
         assert r.status_code == 200
+        # The status is recorded before the first byte goes out, not when the
+        # answer is done: a client that has read it finds it in the log.
+        assert emulator.requests[-1]["status"] == 200
+        assert emulator.requests[-1]["elapsed"] is None
         got = b"".join(r.raw.read(1) for _unused in range(8))
     assert got == b'{"id":"f' and time.time() - t0 >= 0.2
 
