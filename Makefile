@@ -58,8 +58,10 @@ units: venv collection
 e2e: venv collection
 	$(PYTEST) tests/e2e tests/role tests/awx tests/bench_smoke -q -n 2
 
+# Tests marked `timing` bound wall-clock times: they run alone, after the rest.
 reliability: venv collection
-	$(PYTEST) tests/reliability -q -n 2
+	$(PYTEST) tests/reliability -q -n 2 -m 'not timing'
+	$(PYTEST) tests/reliability -q -n 0 -m timing
 
 sanity: venv
 	scripts/sanity.sh

@@ -18,3 +18,8 @@ from testkit.collection import prepare_build_tree  # noqa: E402
 prepare_build_tree()
 
 from emulator.pytest_plugin import emulator, emulator_factory  # noqa: E402,F401  pylint: disable=unused-import
+
+
+def pytest_configure(config):
+    config.addinivalue_line('markers', 'timing: bounds wall-clock time end to end; `make reliability` runs these '
+                                       'alone, after the other tests, so that no parallel test skews the clock')

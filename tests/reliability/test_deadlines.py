@@ -101,12 +101,14 @@ def test_timeout_error_carries_the_last_state_seen():
 
 
 # ---- end to end, real time -----------------------------------------------------------------
+# Marked ``timing``: `make reliability` runs them on their own after the rest, so the times they
+# bound are not those of a machine also busy with the other tests.
 
 WAIT_TIMEOUT, REQUEST_TIMEOUT = 2.0, 1.0
 WAIT_ARGS = {'wait': True, 'wait_timeout': WAIT_TIMEOUT, 'request_timeout': REQUEST_TIMEOUT, 'poll_interval': 0.5}
 BOUND = WAIT_TIMEOUT + REQUEST_TIMEOUT
 SLACK_INSIDE = 0.35   # the module's own elapsed (measured by the waiter)
-SLACK_TASK = 3.0      # a whole task: module start-up and result transfer included
+SLACK_TASK = 1.5      # a whole task, beyond what a task that does not wait costs in the same play
 
 
 @pytest.fixture(scope='module')
@@ -118,20 +120,32 @@ def timed(module_emulators, tmp_path_factory):
         {'kind': 'status', 'status': 429, 'retry_after': 86400, 'method': 'GET', 'path': '/workflows/runs/fl_run_abs',
          'times': 1},
     ]
-    runs = ['fl_run_hang', 'fl_run_drip', 'fl_run_down', 'fl_run_abs',
+    runs = ['fl_run_hang', 'fl_run_drip', 'fl_run_down', 'fl_run_abs', 'fl_run_done',
             {'id': 'fl_run_long', 'workflow_id': 'fl_wf_rel', 'pending_for': 0, 'duration': 3600,
              'status': 'completed', 'steps': 2}]
     emu = module_emulators(scenario(*runs, faults=faults))
+    # The same task on a finished run, first and last: what a task costs in this play, at this
+    # machine's load, without any waiting. The bounds below are on the time beyond that.
+    baseline = [{'name': name, 'run_id': 'fl_run_done'} for name in ('base_first', 'base_last')]
     cases = [{'name': name, 'run_id': 'fl_run_' + name, 'args': WAIT_ARGS, 'lookup': name == 'hang'}
              for name in ('hang', 'drip', 'down', 'long')]
     cases.append({'name': 'abs', 'run_id': 'fl_run_abs', 'lookup': False,
                   'args': {'wait': True, 'wait_timeout': 3, 'poll_interval': 0.5}})
-    played = run_play(tmp_path_factory.mktemp('timed'), 'timed.yml', emu.url, extra_vars={'cases': cases})
+    played = run_play(tmp_path_factory.mktemp('timed'), 'timed.yml', emu.url,
+                      extra_vars={'cases': baseline[:1] + cases + baseline[1:]})
     assert played.rc == 0, played
     played.emu = emu
+    played.overhead = {kind: max(played['result'][base['name']][kind + '_seconds'] for base in baseline)
+                       for kind in ('module', 'lookup')}
     return played
 
 
+def beyond_a_task(timed, case, kind):
+    """The seconds a timed task took beyond the same task without waiting."""
+    return case[kind + '_seconds'] - timed.overhead[kind]
+
+
+@pytest.mark.timing
 @pytest.mark.parametrize('name', ['hang', 'down', 'long'])
 def test_e2e_wait_is_bounded_by_wait_timeout_plus_request_timeout(timed, name):
     case = timed['result'][name]
@@ -139,12 +153,14 @@ def test_e2e_wait_is_bounded_by_wait_timeout_plus_request_timeout(timed, name):
     assert module['failed'], module
     assert '\n' not in module['msg'] and 'Traceback' not in timed.output
     assert module['elapsed'] <= BOUND + SLACK_INSIDE, module
-    assert case['module_seconds'] <= BOUND + SLACK_TASK, case
+    assert beyond_a_task(timed, case, 'module') <= BOUND + SLACK_TASK, (timed.overhead, case)
     if name == 'hang':
-        assert case['lookup']['failed'] and case['lookup_seconds'] <= BOUND + SLACK_TASK, case
+        assert case['lookup']['failed'], case
+        assert beyond_a_task(timed, case, 'lookup') <= BOUND + SLACK_TASK, (timed.overhead, case)
         assert 'Wait timed out' in case['lookup']['msg']
 
 
+@pytest.mark.timing
 def test_e2e_hung_server_message_names_the_timeout(timed):
     msg = timed['result']['hang']['module']['msg']
     assert 'GET /workflows/runs/fl_run_hang' in msg and 'request_timeout=1s' in msg, msg
@@ -159,18 +175,21 @@ def test_timeout_before_any_successful_poll_names_the_last_error():
     assert 'request_timeout=1s' in str(info.value), str(info.value)
 
 
+@pytest.mark.timing
 def test_e2e_long_run_times_out_with_its_last_state(timed):
     module = timed['result']['long']['module']
     assert 'Wait timed out' in module['msg'] and module['run']['status'] == 'running'
 
 
+@pytest.mark.timing
 def test_e2e_slow_drip_is_bounded_by_wait_timeout_plus_request_timeout(timed):
     case = timed['result']['drip']
     assert case['module']['failed'], case
     assert case['module']['elapsed'] <= BOUND + SLACK_INSIDE, case['module']
-    assert case['module_seconds'] <= BOUND + SLACK_TASK, case
+    assert beyond_a_task(timed, case, 'module') <= BOUND + SLACK_TASK, (timed.overhead, case)
 
 
+@pytest.mark.timing
 def test_e2e_slow_drip_ends_the_wait(timed):
     """Even where F3 overruns the bound, the drip does not hold the task: it ends within two request_timeouts."""
     case = timed['result']['drip']
@@ -178,10 +197,12 @@ def test_e2e_slow_drip_ends_the_wait(timed):
     assert case['module']['elapsed'] <= WAIT_TIMEOUT + 2 * REQUEST_TIMEOUT + SLACK_INSIDE, case['module']
 
 
+@pytest.mark.timing
 def test_e2e_absurd_retry_after_is_clipped_to_the_wait(timed):
     case = timed['result']['abs']
     assert not case['module'].get('failed'), case
     assert case['module']['run']['status'] == 'completed'
-    assert case['module_seconds'] < 3 + SLACK_TASK, case
+    assert case['module']['elapsed'] <= 3 + SLACK_INSIDE, case['module']
+    assert beyond_a_task(timed, case, 'module') < 3 + SLACK_TASK, (timed.overhead, case)
     assert warnings_about(timed.output, 'GET /workflows/runs/fl_run_abs failed: HTTP 429')
     assert timed.emu.count(path='/workflows/runs/fl_run_abs') == 2
