@@ -8,7 +8,7 @@ a hung and a slow-dripping emulator.
 
 import pytest
 import requests
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from rel_helpers import RUN_OK, RUN_RUNNING, run_play, scenario, warnings_about
 from testkit.fakes import Answer, FakeClock, fake_client
@@ -50,7 +50,7 @@ ANSWERS = st.tuples(st.sampled_from(['running', 'running', 'timeout', 'reset', '
                     st.floats(0, 1), st.one_of(st.none(), st.integers(0, 100000)))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150)
 @given(script=st.lists(ANSWERS, min_size=1, max_size=30),
        wait_timeout=st.floats(0.5, 120), request_timeout=st.floats(0.5, 30),
        poll_interval=st.floats(0.1, 20), http_retries=st.integers(0, 6))

@@ -7,7 +7,7 @@ import json
 import zlib
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from rel_helpers import RUN_OK
 from testkit.fakes import SENTINEL, Answer, fake_client
@@ -56,7 +56,7 @@ def _one_line(exc):
     assert SENTINEL not in text
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(status=st.integers(0, 999), reason=st.one_of(st.none(), st.text(max_size=20)), headers=HEADERS, raw=BODIES)
 def test_fuzz_decode_only_raises_our_errors(status, reason, headers, raw):
     try:
@@ -69,7 +69,7 @@ def test_fuzz_decode_only_raises_our_errors(status, reason, headers, raw):
         assert 200 <= status < 300
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(value=st.one_of(JSON, RUNLIKE))
 def test_fuzz_check_run_only_raises_our_errors_and_runs_are_usable(value):
     try:
@@ -105,7 +105,7 @@ ANSWERS = st.builds(
     st.one_of(st.none(), st.integers(0, 10 ** 9).map(str), ASCII_HEADER), st.one_of(st.none(), st.integers(0, 50)))
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250)
 @given(answers=st.lists(ANSWERS, min_size=1, max_size=4), http_retries=st.integers(0, 3))
 def test_fuzz_get_run_over_a_fake_transport_only_raises_our_errors(answers, http_retries):
     client = fake_client(answers, http_retries=http_retries)

@@ -114,21 +114,21 @@ def _check_property(call, value):
         assert SENTINEL not in request.url
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(value=ANY_TEXT)
 def test_property_run_id_path_is_api_shape_or_refused(value):
     _check_property('run', value)
     _check_property('rerun', value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(value=st.one_of(ANY_TEXT, st.from_regex(r'\Afl_[A-Za-z0-9_-]{1,100}\Z')))
 def test_property_workflow_id_path_is_api_shape_or_refused(value):
     _check_property('workflow', value)
     _check_property('start', value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(value=st.one_of(ANY_TEXT, st.from_regex(r'\A[A-Za-z0-9_-]{1,130}\Z')))
 def test_property_node_id_path_is_api_shape_or_refused(value):
     _check_property('resume', value)

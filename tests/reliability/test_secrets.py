@@ -117,7 +117,7 @@ def test_token_in_api_url_port_is_not_echoed():
     assert SENTINEL not in str(info.value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(secret=st.text(alphabet='abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~', min_size=12,
                       max_size=40),
        where=st.sampled_from(['user', 'password', 'query', 'fragment']))

@@ -91,7 +91,7 @@ from urllib.parse import quote  # noqa: E402
 from hypothesis import given, settings, strategies as st  # noqa: E402
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(st.text(max_size=200))
 def test_any_accepted_run_id_is_one_safe_path_segment(suffix):
     value = 'fl_run_' + suffix
