@@ -114,8 +114,14 @@ class Emulator:
         """Recorded API requests (see stats.py for the record fields)."""
         return self.recorder.snapshot()
 
-    def count(self, method=None, path=None, path_prefix=None):
-        return self.recorder.count(method, path, path_prefix)
+    def count(self, method=None, path=None, path_prefix=None, status=None):
+        """Recorded requests matching every filter given (``status``: the answer's)."""
+        return self.recorder.count(method, path, path_prefix, status)
+
+    def max_in_window(self, seconds=60.0, method=None, path_prefix=None):
+        """The most recorded requests (matching the filters) that arrived within
+        any half-open window of ``seconds``: e.g. ``<= 60`` for 60 a minute."""
+        return self.recorder.max_in_window(seconds, method, path_prefix)
 
     @property
     def runs_created(self):

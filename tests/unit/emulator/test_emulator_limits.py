@@ -1,10 +1,11 @@
-"""The rate limit: Laravel's fixed-window throttle."""
+"""The rate limit (Laravel's fixed-window throttle) and the counting that checks clients against it."""
 
 import time
 
 import requests
 
 from emulator.api import RateLimiter
+from emulator.stats import Recorder
 
 RUN = "/workflows/runs/fl_run_a"
 SCENARIO = {"rate_limit_per_minute": 3, "tokens": ["test-token", "other"],
@@ -120,6 +121,13 @@ def test_headers_on_every_throttled_answer(emulator_factory, session):
     assert other.status_code == 200 and other.headers["X-RateLimit-Remaining"] == "2"
 
 
+def test_full_window_answers_429_until_it_ends(emulator_factory, session):
+    emu = emulator_factory(dict(SCENARIO, rate_limit_per_minute=60))
+    statuses = [session.get(emu.url + RUN).status_code for _unused in range(63)]
+    assert statuses == [200] * 60 + [429] * 3
+    assert emu.count(status=429) == 3 and emu.count(status=200) == 60
+
+
 def test_only_faults_that_process_the_request_are_hits(emulator_factory, session):
     emu = emulator_factory(dict(SCENARIO, faults=[{"path": RUN, "kind": "status", "times": 2}]))
     lost = [session.get(emu.url + RUN) for _unused in range(2)]
@@ -131,3 +139,46 @@ def test_only_faults_that_process_the_request_are_hits(emulator_factory, session
     slow = session.get(emu.url + RUN)                              # processed: a hit
     assert slow.status_code == 200 and slow.headers["X-RateLimit-Remaining"] == "0"
     assert session.get(emu.url + RUN).status_code == 429
+
+
+# -- counting ------------------------------------------------------------------------
+
+def recorder_at(*times, path="/workflows/runs/x", method="GET"):
+    rec = Recorder()
+    for t in times:
+        rec.record(method, path, "", {}, {}, True)["arrived"] = t
+    return rec
+
+
+def test_max_in_window_is_half_open():
+    assert recorder_at().max_in_window(60) == 0
+    assert recorder_at(0, 60).max_in_window(60) == 1
+    assert recorder_at(0, 59.999).max_in_window(60) == 2
+    assert recorder_at(61, 0, 10, 59.9, 60, 200).max_in_window(60) == 4  # [10, 70)
+    assert recorder_at(0, 10, 59.9, 60, 61, 200).max_in_window(1.5) == 3  # 59.9, 60, 61
+    assert recorder_at(0, 10, 59.9, 60, 61, 200).max_in_window(1.1) == 2
+    assert recorder_at(5, 5, 5).max_in_window(0.001) == 3
+
+
+def test_max_in_window_filters():
+    rec = recorder_at(0, 1, 2)
+    for t in (3, 4):
+        rec.record("POST", "/workflows/fl_wf/execute", "", {}, {}, True)["arrived"] = t
+    assert rec.max_in_window(60) == 5
+    assert rec.max_in_window(60, method="post") == 2
+    assert rec.max_in_window(60, path_prefix="/workflows/runs/") == 3
+    assert rec.max_in_window(60, method="GET", path_prefix="/workflows/fl_wf") == 0
+
+
+def test_count_by_status_and_max_in_window_over_http(emulator_factory, session):
+    emu = emulator_factory(SCENARIO)
+    statuses = [session.get(emu.url + RUN).status_code for _unused in range(5)]
+    session.get(emu.url + "/workflows/runs/fl_run_missing")
+    assert statuses == [200, 200, 200, 429, 429]
+    assert emu.count(status=429) == 3 and emu.count(status=200) == 3
+    assert emu.count(status=404) == 0  # the window was full: the missing run got a 429 too
+    assert emu.count(path=RUN, status=429) == 2
+    assert emu.max_in_window() == 6 and emu.max_in_window(path_prefix=RUN) == 5
+    arrived = [r["arrived"] for r in emu.requests]
+    assert arrived == sorted(arrived) and arrived[-1] <= time.monotonic()
+    assert emu.max_in_window(seconds=1e-9) == 1
