@@ -13,6 +13,7 @@ import yaml
 from .model import RUN_KEYS, TEMPLATE_KEYS
 
 TOP_KEYS = {"tokens", "per_page", "rate_limit_per_minute", "runs", "workflows", "faults"}
+DEFAULT_RATE_LIMIT = 60  # per token and minute, as the real API has it
 BULK_KEYS = {"id_prefix", "count"}
 FAULT_KEYS = {
     "method", "path", "path_regex", "times", "after", "kind", "status", "retry_after",
@@ -47,11 +48,22 @@ def load_scenario(source):
     _check_keys(data, TOP_KEYS, "scenario")
     data.setdefault("tokens", ["test-token"])
     data["per_page"] = int(data.get("per_page") or 15)
-    data.setdefault("rate_limit_per_minute", None)
+    data["rate_limit_per_minute"] = _rate_limit(data.get("rate_limit_per_minute",
+                                                        DEFAULT_RATE_LIMIT))
     data["runs"] = expand_runs(data.get("runs") or [])
     data["workflows"] = check_workflows(data.get("workflows") or [])
     data["faults"] = check_faults(data.get("faults") or [])
     return data
+
+
+def _rate_limit(value):
+    """The per-minute limit, or None (off) for null / 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ScenarioError("rate_limit_per_minute must be an integer >= 0 or null, got %r"
+                            % (value,))
+    return value or None
 
 
 def _check_keys(obj, allowed, what):

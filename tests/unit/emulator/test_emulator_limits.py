@@ -2,9 +2,12 @@
 
 import time
 
+import pytest
 import requests
 
+from emulator import Emulator, ScenarioError
 from emulator.api import RateLimiter
+from emulator.pytest_plugin import DEFAULT_SCENARIO
 from emulator.stats import Recorder
 
 RUN = "/workflows/runs/fl_run_a"
@@ -119,6 +122,21 @@ def test_headers_on_every_throttled_answer(emulator_factory, session):
     assert before + retry - 2 <= int(got["X-RateLimit-Reset"]) <= time.time() + retry + 1
     other = requests.get(emu.url + RUN, headers={"Authorization": "Bearer other"})
     assert other.status_code == 200 and other.headers["X-RateLimit-Remaining"] == "2"
+
+
+def test_limit_is_60_unless_turned_off(emulator_factory, session):
+    assert Emulator({}).scenario["rate_limit_per_minute"] == 60
+    assert DEFAULT_SCENARIO["rate_limit_per_minute"] == 60
+    runs = [{"id": "fl_run_a", "workflow_id": "fl_wf", "finished": True}]
+    r = session.get(emulator_factory({"runs": runs}).url + RUN)
+    assert limits(r) == {"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59"}
+    for off in (None, 0):
+        emu = emulator_factory({"runs": runs, "rate_limit_per_minute": off})
+        answers = [session.get(emu.url + RUN) for _unused in range(65)]
+        assert all(a.status_code == 200 and not limits(a) for a in answers)
+    for bad in ("60", -1, 1.5, True):
+        with pytest.raises(ScenarioError):
+            Emulator({"rate_limit_per_minute": bad})
 
 
 def test_full_window_answers_429_until_it_ends(emulator_factory, session):
