@@ -55,7 +55,8 @@ class Emulator:
         self.stop_event.clear()
         self._server = Server((self.host, self.port), self, ctx)
         self.port = self._server.server_address[1]
-        # Scenario runs progress from emulator start.
+        # Scenario runs progress, and scenario faults are timed, from emulator start.
+        self.faults.start()
         now = time.time()
         for spec in self.scenario["runs"]:
             run = self.store.get_run(spec["id"])
@@ -97,6 +98,7 @@ class Emulator:
         return self._add_run_specs(expand_runs(specs))
 
     def add_faults(self, specs):
+        """Add faults (faults.py); timed ones count from this call."""
         specs = check_faults(specs)
         self.faults.add(specs)
         return len(specs)

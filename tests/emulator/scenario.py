@@ -17,7 +17,7 @@ DEFAULT_RATE_LIMIT = 60  # per token and minute, as the real API has it
 BULK_KEYS = {"id_prefix", "count"}
 FAULT_KEYS = {
     "method", "path", "path_regex", "times", "after", "kind", "status", "retry_after",
-    "delay", "location", "size", "body", "headers", "process",
+    "delay", "location", "size", "body", "headers", "process", "from_s", "for_s",
 }
 FAULT_KINDS = {
     "status", "html", "truncated", "not_json", "wrong_shape", "slow", "drip",
@@ -143,6 +143,11 @@ def check_faults(specs):
             raise ScenarioError("unknown fault kind %r" % kind)
         if "path" in spec and "path_regex" in spec:
             raise ScenarioError("fault: give path or path_regex, not both")
+        for key in ("from_s", "for_s"):  # null = absent: from the start / until removed
+            value = spec.get(key)
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if value is not None and not (number and value >= 0):
+                raise ScenarioError("fault: %s must be a number >= 0, got %r" % (key, value))
         out.append(dict(spec, kind=kind))
     return out
 
