@@ -1,4 +1,4 @@
-"""Timed faults (outages)."""
+"""Timed faults (outages) and lost answers to a start."""
 
 import time
 
@@ -8,6 +8,7 @@ import requests
 from emulator import Emulator, ScenarioError
 
 RUN = "/workflows/runs/fl_run_completed"
+EXECUTE = "/workflows/fl_wf_main/execute"
 
 
 def sleep_until(t):
@@ -96,3 +97,25 @@ def test_good_timings_are_accepted():
     assert (a.from_s, a.for_s, b.from_s, b.for_s) == (20.0, 120.5, 0.0, None)
     assert not c.active(c.added) and b.active(b.added) and not a.active(a.added + 19.99)
     assert a.active(a.added + 20) and not a.active(a.added + 140.5)
+
+
+def test_lost_answer_to_a_start_is_replayed_on_retry(emulator, session):
+    emulator.add_faults([{"method": "POST", "path_regex": "/execute$", "kind": "status",
+                          "status": 503, "process": True}])
+    key = "5f0c6a2e-8d1b-4c3a-9e7f-1a2b3c4d5e6f"
+    listing = emulator.url + "/workflows/fl_wf_main/executions"
+    before = {r["id"] for r in session.get(listing).json()["data"]}
+    lost = session.post(emulator.url + EXECUTE, json={"context": {"site": "a"}},
+                        headers={"Idempotency-Key": key})
+    assert lost.status_code == 503 and lost.json()["type"] == "api_error"
+    assert emulator.runs_created == 1  # the server did the work
+    stored = emulator.store.idem_get(("test-token", key))
+    assert stored is not None and stored["status"] == 201
+    retry = session.post(emulator.url + EXECUTE, json={"context": {"site": "a"}},
+                         headers={"Idempotency-Key": key})
+    assert retry.status_code == 201 and retry.headers["Idempotent-Replayed"] == "true"
+    assert emulator.runs_created == 1
+    after = session.get(listing).json()["data"]
+    assert [r["id"] for r in after if r["id"] not in before] == [retry.json()["id"]]
+    assert retry.json()["trigger_payload"] == {"site": "a"}
+    assert "Idempotent-Replayed" not in lost.headers
