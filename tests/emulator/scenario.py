@@ -48,8 +48,8 @@ def load_scenario(source):
     _check_keys(data, TOP_KEYS, "scenario")
     data.setdefault("tokens", ["test-token"])
     data["per_page"] = int(data.get("per_page") or 15)
-    data["rate_limit_per_minute"] = _rate_limit(data.get("rate_limit_per_minute",
-                                                        DEFAULT_RATE_LIMIT))
+    data["rate_limit_per_minute"] = _rate_limit(
+        data.get("rate_limit_per_minute", DEFAULT_RATE_LIMIT))
     data["runs"] = expand_runs(data.get("runs") or [])
     data["workflows"] = check_workflows(data.get("workflows") or [])
     data["faults"] = check_faults(data.get("faults") or [])

@@ -1,4 +1,4 @@
-"""The rate limit (Laravel's fixed-window throttle) and the counting that checks clients against it."""
+"""The rate limit (Laravel's fixed-window throttle) and the counting that checks clients."""
 
 import time
 
