@@ -13,7 +13,8 @@ Scenario schema (YAML or JSON; every key optional)::
 
     tokens: [test-token]          # accepted bearer tokens
     per_page: 15                  # page size of /workflows/{id}/executions
-    rate_limit_per_minute: null   # per token; 429 + Retry-After when exceeded
+    rate_limit_per_minute: 60     # per token, Laravel's fixed 60 s window (api.py);
+                                  # absent: 60; null or 0: no limit
     runs:
       - id: fl_run_ok
         workflow_id: fl_deploy

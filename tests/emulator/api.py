@@ -16,10 +16,28 @@ Choices where the API reference is silent (write-ups for the docs):
 - resume-from: 422 ``run_not_failed`` unless the run's current status is
   ``failed``; 422 ``parameter_invalid`` unless the node appears in its logs with
   status ``success``.
-- 429 carries ``Retry-After`` (whole seconds) and ``X-RateLimit-*`` headers.
+- Rate limit (``rate_limit_per_minute``, 60 unless the scenario turns it off):
+  Laravel's ``throttle`` middleware (``ThrottleRequests`` over
+  ``Illuminate\\Cache\\RateLimiter``, decay 60 s), keyed by token.  A key's
+  window is fixed: it opens at the first hit and ends 60 s later (Laravel: a
+  counter and a timer in the cache, both with that TTL); the next hit after that
+  opens a new one.  It is not a sliding window: ``limit`` requests at the end of
+  one window and ``limit`` more at the start of the next all pass.  Order as in
+  Laravel, where auth runs before the throttle and route middleware only once a
+  route matched: a bad token answers 401 and a path or method no route has
+  answers 404 ``route_not_found`` / 405, all three unthrottled (no hit, no
+  headers).  Every other answer is throttled: a full window answers 429
+  ``rate_limit_exceeded`` without processing the request or counting it as a
+  hit, with ``X-RateLimit-Limit``, ``X-RateLimit-Remaining: 0``,
+  ``Retry-After`` (whole seconds until the window ends, at least 1) and
+  ``X-RateLimit-Reset`` (the first whole epoch second at or after the end);
+  otherwise the request counts as a hit and its answer, whatever its status,
+  carries ``X-RateLimit-Limit`` and ``X-RateLimit-Remaining`` (the limit minus
+  the window's hits when the answer is made, as Laravel reads it after the
+  handler).  Answers of injected faults are the faults' own (see faults.py);
+  a fault that does not process the request does not count as a hit.
 """
 
-import collections
 import json
 import math
 import re
@@ -57,30 +75,55 @@ def error(status, code, message, headers=None):
 
 
 class RateLimiter:
-    """Sliding one-minute window per token."""
+    """Laravel's throttle: per key, a fixed window that opens at the first hit.
 
-    def __init__(self, per_minute):
-        self.per_minute = per_minute
+    ``decay`` (seconds), ``clock`` (monotonic, for the windows) and ``wall``
+    (epoch, for ``X-RateLimit-Reset``) exist so that tests can drive it.
+    ``per_minute`` None or 0: no limit, no headers.
+    """
+
+    def __init__(self, per_minute, decay=60.0, clock=time.monotonic, wall=time.time):
+        self.limit = int(per_minute or 0)
+        self.decay = float(decay)
+        self.clock = clock
+        self.wall = wall
         self.lock = threading.Lock()
-        self.hits = collections.defaultdict(collections.deque)
+        self.windows = {}  # key -> [end (clock time), hits]
 
-    def check(self, token):
-        """Return (allowed, headers)."""
-        if not self.per_minute:
-            return True, {}
-        now = time.monotonic()
+    def _window(self, key, now):
+        win = self.windows.get(key)
+        if win is not None and now >= win[0]:
+            del self.windows[key]
+            win = None
+        return win
+
+    def hit(self, key):
+        """Count a hit unless the key's window is full: (allowed, 429 headers or None)."""
+        if not self.limit:
+            return True, None
+        now = self.clock()
         with self.lock:
-            hits = self.hits[token]
-            while hits and now - hits[0] >= 60:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                wait = max(1, math.ceil(60 - (now - hits[0])))
-                return False, {"Retry-After": str(wait),
-                               "X-RateLimit-Limit": str(self.per_minute),
-                               "X-RateLimit-Remaining": "0"}
-            hits.append(now)
-            return True, {"X-RateLimit-Limit": str(self.per_minute),
-                          "X-RateLimit-Remaining": str(self.per_minute - len(hits))}
+            win = self._window(key, now)
+            if win is None:
+                win = self.windows[key] = [now + self.decay, 0]
+            if win[1] >= self.limit:
+                left = round(win[0] - now, 6)  # no 61 s from float noise
+                return False, {"X-RateLimit-Limit": str(self.limit),
+                               "X-RateLimit-Remaining": "0",
+                               "Retry-After": str(max(1, math.ceil(left))),
+                               "X-RateLimit-Reset": str(math.ceil(self.wall() + left))}
+            win[1] += 1
+            return True, None
+
+    def headers(self, key):
+        """The headers of a throttled, answered request (empty without a limit)."""
+        if not self.limit:
+            return {}
+        with self.lock:
+            win = self._window(key, self.clock())
+            hits = win[1] if win is not None else 0
+        return {"X-RateLimit-Limit": str(self.limit),
+                "X-RateLimit-Remaining": str(max(0, self.limit - hits))}
 
 
 class Api:
@@ -112,15 +155,19 @@ class Api:
         token = self.token_of(req)
         if token is None:
             return error(401, "unauthenticated", "Unauthenticated.")
-        allowed, rl_headers = self.limiter.check(token)
+        handler, args = self.route(req)
+        if handler is None:
+            return args  # no route: answered before the throttle
+        allowed, limited = self.limiter.hit(token)
         if not allowed:
-            return error(429, "rate_limit_exceeded", "Too Many Attempts.", rl_headers)
-        resp = self.route(req, token)
-        for name, value in rl_headers.items():
+            return error(429, "rate_limit_exceeded", "Too Many Attempts.", limited)
+        resp = handler(req, token, **args)
+        for name, value in self.limiter.headers(token).items():
             resp.headers.setdefault(name, value)
         return resp
 
-    def route(self, req, token):
+    def route(self, req):
+        """(handler, path arguments), or (None, the 404/405 answer)."""
         path = req.path.rstrip("/") or "/"
         for pattern, methods in self.routes:
             m = pattern.fullmatch(path)
@@ -128,12 +175,12 @@ class Api:
                 continue
             handler = methods.get(req.method)
             if handler is None:
-                return error(405, "method_not_allowed",
-                             "The %s method is not supported for route %s. Supported "
-                             "methods: %s." % (req.method, path, ", ".join(methods)),
-                             {"Allow": ", ".join(methods)})
-            return handler(req, token, **m.groupdict())
-        return error(404, "route_not_found", "The route %s could not be found." % path)
+                return None, error(405, "method_not_allowed",
+                                   "The %s method is not supported for route %s. Supported "
+                                   "methods: %s." % (req.method, path, ", ".join(methods)),
+                                   {"Allow": ", ".join(methods)})
+            return handler, m.groupdict()
+        return None, error(404, "route_not_found", "The route %s could not be found." % path)
 
     # -- helpers ------------------------------------------------------------
     def _run_or_404(self, run_id):

@@ -55,7 +55,8 @@ class Emulator:
         self.stop_event.clear()
         self._server = Server((self.host, self.port), self, ctx)
         self.port = self._server.server_address[1]
-        # Scenario runs progress from emulator start.
+        # Scenario runs progress, and scenario faults are timed, from emulator start.
+        self.faults.start()
         now = time.time()
         for spec in self.scenario["runs"]:
             run = self.store.get_run(spec["id"])
@@ -97,6 +98,7 @@ class Emulator:
         return self._add_run_specs(expand_runs(specs))
 
     def add_faults(self, specs):
+        """Add faults (faults.py); timed ones count from this call."""
         specs = check_faults(specs)
         self.faults.add(specs)
         return len(specs)
@@ -114,8 +116,14 @@ class Emulator:
         """Recorded API requests (see stats.py for the record fields)."""
         return self.recorder.snapshot()
 
-    def count(self, method=None, path=None, path_prefix=None):
-        return self.recorder.count(method, path, path_prefix)
+    def count(self, method=None, path=None, path_prefix=None, status=None):
+        """Recorded requests matching every filter given (``status``: the answer's)."""
+        return self.recorder.count(method, path, path_prefix, status)
+
+    def max_in_window(self, seconds=60.0, method=None, path_prefix=None):
+        """The most recorded requests (matching the filters) that arrived within
+        any half-open window of ``seconds``: e.g. ``<= 60`` for 60 a minute."""
+        return self.recorder.max_in_window(seconds, method, path_prefix)
 
     @property
     def runs_created(self):

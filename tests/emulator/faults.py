@@ -3,7 +3,19 @@
 Faults are matched in declaration order against the method and the path (no
 query string).  Each fault counts its matching requests: the first ``after``
 ones pass untouched, the next ``times`` ones (default 1; null = all) get the
-fault.  Kinds:
+fault.
+
+Timed faults (outages): ``from_s`` (default 0) and ``for_s`` (default: until
+removed), float seconds counted from when the fault was added (emulator start
+for scenario faults, the call for ``add_faults`` / ``POST /_emulator/faults``).
+The fault matches only requests arriving in ``[added + from_s, added + from_s +
+for_s)``; ``after``/``times`` count only those.  Arrival is when the request
+has been read (monotonic clock).  A two-minute outage 20 s in::
+
+    {kind: status, status: 503, path_regex: "^/workflows/runs/",
+     from_s: 20, for_s: 120, times: null}
+
+Kinds:
 
 ``status``      error JSON with ``status`` (default 503) [+ ``Retry-After``]
 ``html``        proxy page ``502 Bad Gateway`` as text/html (``status`` default 502)
@@ -20,13 +32,18 @@ fault.  Kinds:
 ``status``/``html``/``not_json``/``wrong_shape``/``redirect``/``big`` replace the
 answer: the request is not processed unless the fault sets ``process: true``
 (the server did the work, the answer got lost on the way back).
-``truncated``/``slow``/``drip`` always process the request.
+``truncated``/``slow``/``drip`` always process the request.  A request that is
+processed goes through the API's rate limit like any other (and counts as a
+hit); one that is not (also ``hang``, ``drop``) does not.  With ``process: true``
+the API's own answer, idempotency record included, is kept and the fault's is
+sent: a retry with the same ``Idempotency-Key`` gets the replay.
 """
 
 import re
 import socket
 import struct
 import threading
+import time
 
 from .api import Response, error
 
@@ -35,8 +52,11 @@ HTML_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 
 
 class Fault:
-    def __init__(self, spec):
+    def __init__(self, spec, added=None):
         self.spec = spec
+        self.added = time.monotonic() if added is None else added
+        self.from_s = float(spec.get("from_s") or 0)
+        self.for_s = None if spec.get("for_s") is None else float(spec["for_s"])
         self.kind = spec["kind"]
         self.method = (spec.get("method") or "").upper() or None
         self.path = spec.get("path")
@@ -55,6 +75,11 @@ class Fault:
         if self.regex is not None and not self.regex.search(path):
             return False
         return True
+
+    def active(self, now):
+        """Whether a request arriving at ``now`` (monotonic) falls in the window."""
+        start = self.added + self.from_s
+        return now >= start and (self.for_s is None or now < start + self.for_s)
 
     def response(self):
         """The answer of a replacing fault (not ``big``, which is streamed)."""
@@ -87,24 +112,39 @@ class Fault:
 
 
 class FaultSet:
+    """The faults in force.  Those given to the constructor (the scenario's) are
+    timed from ``start()``; those given to ``add`` from that call."""
+
     def __init__(self, specs=()):
         self.lock = threading.Lock()
         self.faults = []
-        self.add(specs)
+        self.initial = self.add(specs)
 
     def add(self, specs):
+        now = time.monotonic()
         with self.lock:
-            self.faults.extend(Fault(s) for s in specs)
+            added = [Fault(s, now) for s in specs]
+            self.faults.extend(added)
+        return added
+
+    def start(self, now=None):
+        """Time the scenario's faults from ``now`` (the emulator's start)."""
+        now = time.monotonic() if now is None else now
+        with self.lock:
+            for fault in self.initial:
+                fault.added = now
 
     def clear(self):
         with self.lock:
             self.faults = []
+            self.initial = []
 
-    def pick(self, method, path):
-        """The fault to apply to this request, or None."""
+    def pick(self, method, path, now=None):
+        """The fault to apply to this request (arrived at monotonic ``now``), or None."""
+        now = time.monotonic() if now is None else now
         with self.lock:
             for fault in self.faults:
-                if not fault.matches(method, path):
+                if not fault.matches(method, path) or not fault.active(now):
                     continue
                 fault.seen += 1
                 if fault.seen <= fault.after:

@@ -9,7 +9,7 @@ as for ``Emulator``); every one is stopped at test teardown, in the background:
 longer used once its test is over, so nothing needs to wait for that.
 
 ``emulator`` -> a started ``Emulator`` on ``DEFAULT_SCENARIO`` (token
-``test-token``, 15 runs a page).  Run ids:
+``test-token``, 15 runs a page, 60 requests a minute as the real API).  Run ids:
 
 ``fl_run_completed``      fl_wf_main, finished long ago, completed, 3 success steps
 ``fl_run_failed``         fl_wf_main, finished, failed, error_message
@@ -40,6 +40,7 @@ from .app import Emulator
 DEFAULT_SCENARIO = {
     "tokens": ["test-token"],
     "per_page": 15,
+    "rate_limit_per_minute": 60,
     "workflows": [
         {"id": "fl_wf_main",
          "run_template": {"pending_for": 0.2, "duration": 1, "status": "completed", "steps": 3}},

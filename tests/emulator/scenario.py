@@ -13,10 +13,11 @@ import yaml
 from .model import RUN_KEYS, TEMPLATE_KEYS
 
 TOP_KEYS = {"tokens", "per_page", "rate_limit_per_minute", "runs", "workflows", "faults"}
+DEFAULT_RATE_LIMIT = 60  # per token and minute, as the real API has it
 BULK_KEYS = {"id_prefix", "count"}
 FAULT_KEYS = {
     "method", "path", "path_regex", "times", "after", "kind", "status", "retry_after",
-    "delay", "location", "size", "body", "headers", "process",
+    "delay", "location", "size", "body", "headers", "process", "from_s", "for_s",
 }
 FAULT_KINDS = {
     "status", "html", "truncated", "not_json", "wrong_shape", "slow", "drip",
@@ -47,11 +48,22 @@ def load_scenario(source):
     _check_keys(data, TOP_KEYS, "scenario")
     data.setdefault("tokens", ["test-token"])
     data["per_page"] = int(data.get("per_page") or 15)
-    data.setdefault("rate_limit_per_minute", None)
+    data["rate_limit_per_minute"] = _rate_limit(
+        data.get("rate_limit_per_minute", DEFAULT_RATE_LIMIT))
     data["runs"] = expand_runs(data.get("runs") or [])
     data["workflows"] = check_workflows(data.get("workflows") or [])
     data["faults"] = check_faults(data.get("faults") or [])
     return data
+
+
+def _rate_limit(value):
+    """The per-minute limit, or None (off) for null / 0."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ScenarioError("rate_limit_per_minute must be an integer >= 0 or null, got %r"
+                            % (value,))
+    return value or None
 
 
 def _check_keys(obj, allowed, what):
@@ -131,6 +143,11 @@ def check_faults(specs):
             raise ScenarioError("unknown fault kind %r" % kind)
         if "path" in spec and "path_regex" in spec:
             raise ScenarioError("fault: give path or path_regex, not both")
+        for key in ("from_s", "for_s"):  # null = absent: from the start / until removed
+            value = spec.get(key)
+            number = isinstance(value, (int, float)) and not isinstance(value, bool)
+            if value is not None and not (number and value >= 0):
+                raise ScenarioError("fault: %s must be a number >= 0, got %r" % (key, value))
         out.append(dict(spec, kind=kind))
     return out
 

@@ -109,7 +109,7 @@ class Handler(BaseHTTPRequestHandler):
         rec = emu.recorder.record(self.command, url.path, url.query, params,
                                   self.headers, emu.api.token_of(req) is not None,
                                   self.client_address)
-        fault = emu.faults.pick(self.command, url.path)
+        fault = emu.faults.pick(self.command, url.path, rec["arrived"])
         rec["fault"] = fault.kind if fault else None
         try:
             self.answer(emu, req, fault, rec)

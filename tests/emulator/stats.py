@@ -6,8 +6,15 @@ Each record is a dict::
      Authorization removed), "auth_present", "auth_ok", "authorization" (raw
      header value or None, to check that redirects do not leak it),
      "idempotency_key", "status" (int, or None while unanswered / for drop and
-     hang), "fault" (kind or None), "time" (epoch seconds), "elapsed" (s),
-     "client_port" (the client's source port: one per pooled connection)}
+     hang), "fault" (kind or None), "time" (epoch seconds), "arrived"
+     (``time.monotonic()`` when the request had been read), "elapsed" (s, by
+     the monotonic clock), "client_port" (the client's source port: one per
+     pooled connection)}
+
+``count`` filters by method, path, path prefix and status; ``max_in_window``
+is the most requests that arrived within any ``seconds``-long span (a
+half-open window ``[t, t + seconds)``), to check a client against a limit such
+as 60 a minute.
 """
 
 import threading
@@ -34,6 +41,7 @@ class Recorder:
             "status": None,
             "fault": None,
             "time": time.time(),
+            "arrived": time.monotonic(),
             "elapsed": None,
             "client_port": client[1] if client else None,
         }
@@ -43,7 +51,7 @@ class Recorder:
 
     @staticmethod
     def finish(rec):
-        rec["elapsed"] = round(time.time() - rec["time"], 6)
+        rec["elapsed"] = round(time.monotonic() - rec["arrived"], 6)
 
     def snapshot(self):
         with self.lock:
@@ -53,14 +61,30 @@ class Recorder:
         with self.lock:
             self.records = []
 
-    def count(self, method=None, path=None, path_prefix=None):
+    def select(self, method=None, path=None, path_prefix=None, status=None):
+        """The records that match every filter given."""
         method = method.upper() if method else None
-        return sum(
-            1 for r in self.snapshot()
+        return [
+            r for r in self.snapshot()
             if (method is None or r["method"] == method)
             and (path is None or r["path"] == path)
             and (path_prefix is None or r["path"].startswith(path_prefix))
-        )
+            and (status is None or r["status"] == status)
+        ]
+
+    def count(self, method=None, path=None, path_prefix=None, status=None):
+        return len(self.select(method, path, path_prefix, status))
+
+    def max_in_window(self, seconds=60.0, method=None, path_prefix=None):
+        """The largest number of matching requests arriving in any half-open
+        window ``[t, t + seconds)``."""
+        times = sorted(r["arrived"] for r in self.select(method, None, path_prefix))
+        best, first = 0, 0
+        for last, t in enumerate(times):
+            while t - times[first] >= seconds:
+                first += 1
+            best = max(best, last - first + 1)
+        return best
 
     def counts(self):
         out = {}

@@ -5,12 +5,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
 import yaml
 
-from emulator import Emulator, ScenarioError
+from emulator import Emulator, ScenarioError, load_scenario
 from emulator.pytest_plugin import DEFAULT_SCENARIO
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
@@ -72,11 +73,27 @@ def test_scenario_files_and_validation(tmp_path):
 
 def test_default_scenario_slow_run_finishes(emulator, session):
     url = emulator.url + "/workflows/runs/fl_run_slow"
-    assert session.get(url).json()["status"] in ("pending", "running")
-    assert emulator.run("fl_run_slow").end_offset == pytest.approx(3.0)
+    first = session.get(url).json()
+    assert first["status"] in ("pending", "running") and first["completed_at"] is None
     assert session.get(emulator.url + "/workflows/runs/fl_run_forever").json()["status"] == \
         "running"
-    assert len(yaml.safe_dump(DEFAULT_SCENARIO)) > 0
+    seen = [first["status"]]
+    deadline = time.monotonic() + 10
+    while seen[-1] != "completed" and time.monotonic() < deadline:
+        time.sleep(0.25)  # ~12 polls: far below the default 60 a minute
+        run = session.get(url).json()
+        if run["status"] != seen[-1]:
+            seen.append(run["status"])
+    assert seen[-1] == "completed", seen
+    assert seen in (["pending", "running", "completed"], ["running", "completed"])
+    assert [e["status"] for e in run["logs"]] == ["success"] * 3
+    assert run["duration_in_seconds"] == 3 and run["completed_at"] is not None
+    assert run["error_message"] is None
+    started = emulator.run("fl_run_slow").created
+    assert 2.9 <= emulator.requests[-1]["time"] - started < 10
+    # the default scenario also serves as a file (YAML) scenario unchanged
+    assert load_scenario(yaml.safe_load(yaml.safe_dump(DEFAULT_SCENARIO))) == \
+        load_scenario(DEFAULT_SCENARIO)
 
 
 def _cli(*args):
