@@ -48,14 +48,34 @@ options:
     default: 30
   http_retries:
     description:
-      - How many times a GET is retried after a connection error, a cut-off answer, or HTTP 429, 502, 503 or 504,
-        with jittered exponential backoff, honouring C(Retry-After).
-      - A POST that starts a run is retried only when it carries an idempotency key.
+      - How many times a request is retried after a connection error, a cut-off answer or a 5xx answer, with jittered
+        exponential backoff, honouring C(Retry-After). Starts are retried too, since each carries an idempotency key.
+      - HTTP 429 answers do not count; they are retried until O(wait_timeout). A wait rides out failing polls until
+        its deadline whatever this is; it bounds the retries of each single request.
       - Modules also read it from the E(ALTOSTRAT_HTTP_RETRIES) environment variable.
     type: int
     default: 5
+  rate_limit:
+    description:
+      - Requests a minute that this machine may send with this token, in all; every fork, every module process that
+        runs here and every lookup spend from one shared budget per API URL and token, so that a fleet of hosts
+        never meets the API's limit (60 a minute per token). V(0) turns the budget off.
+      - Starts, reads, list pages and retries all spend from it. The budget also follows the API's
+        C(X-RateLimit-Remaining) and C(Retry-After) answers, so another controller or AWX job on the same token slows
+        this one down instead of breaking it.
+      - Its state lives in a private per-user directory (C($XDG_RUNTIME_DIR/altostrat.cloud), else
+        C(${TMPDIR:-/tmp}/altostrat.cloud-<uid>)), one file per API URL and token, named by a hash; the token itself
+        is never written to disk.
+      - Modules also read it from the E(ALTOSTRAT_RATE_LIMIT) environment variable.
+    type: int
+    default: 60
 notes:
   - Proxies are taken from the E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables. C(~/.netrc) is ignored.
+  - The request budget (O(rate_limit)) is shared by the processes of one user on one machine. A module that runs on a
+    remote host (not delegated to the controller) has only that host's budget, and the budget cannot see other
+    controllers on the same token until the API's answers tell it; see the fleet guide.
+  - A HTTP 429 answer is back-pressure, not a failure; the request was not processed, and it is sent again once the
+    limit allows, until O(wait_timeout) from the start of the task.
 requirements:
   - requests (python library)
 '''
@@ -108,4 +128,12 @@ options:
         key: http_retries
     vars:
       - name: altostrat_http_retries
+  rate_limit:
+    env:
+      - name: ALTOSTRAT_RATE_LIMIT
+    ini:
+      - section: altostrat
+        key: rate_limit
+    vars:
+      - name: altostrat_rate_limit
 '''

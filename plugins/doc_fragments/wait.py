@@ -15,14 +15,19 @@ options:
   wait:
     description:
       - Wait until each run has ended (status V(completed) or V(failed)), or needs a person (see O(on_interaction)).
-      - Several runs are waited on in one loop that polls them one by one, as you would; only the first run not yet
-        ended is polled again, and once it has ended the next one is looked at at once. So it never sends more
-        requests than waiting on each run in turn, and never more than one request per pause.
+      - Several runs are waited on in one loop that sends at most one request per pause, whatever their number. It
+        polls the run most likely to have ended (the one that started first) and, once that one has ended, looks at
+        the next at once; so waiting on N runs costs about one request per run plus one per pause.
+      - Failing polls (connection errors, HTTP 429 or 5xx answers, cut-off answers) never end a wait before
+        O(wait_timeout); the pause doubles with each failed poll, up to O(max_poll_interval), and one warning tells
+        when the trouble starts and one when it ends. Other errors (HTTP 401, 403, 404, 422) end it at once.
     type: bool
     default: false
   wait_timeout:
     description:
-      - Seconds to wait in total, measured on a monotonic clock. The default is the API's longest possible run.
+      - Seconds the task may take in total, from its start, measured on a monotonic clock; this covers the start of a run, waits
+        for the request budget (O(rate_limit)) and for HTTP 429 answers, retries and the wait itself. The default is
+        the API's longest possible run.
       - When it runs out the task fails with C(timed out) in its message, and still returns the last state seen of
         each run and, for modules, the time spent in C(elapsed).
       - Only one request that was already under way may run past it, by at most O(request_timeout).

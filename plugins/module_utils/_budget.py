@@ -206,7 +206,8 @@ class Budget:
 
         The server has seen ``cap - remaining`` requests in its window (``cap``: the smaller of its
         limit and ``per_minute``); as many of those as this budget does not know of become phantom
-        slots at now. After a ``retry_after`` (at most one window) nothing is handed out.
+        slots: at now, or with a ``retry_after`` one window before the server's window ends, so that
+        they expire with it. Until ``retry_after`` (at most one window) has passed nothing is handed out.
         """
         limit, remaining, retry_after = _number(limit), _number(remaining), _number(retry_after)
         cap = self.per_minute if limit is None else min(int(limit), self.per_minute)
@@ -219,7 +220,9 @@ class Budget:
             slots, changed = state['slots'], False
             held = bisect.bisect_right(slots, now)  # the slots up to now (all are later than now - window)
             if used > held:
-                slots[held:held] = [now] * (used - held)
+                at = now + block - self.window if block > 0 else now
+                where = bisect.bisect_right(slots, at)
+                slots[where:where] = [at] * (used - held)
                 changed = True
             if block > 0 and now + block > state['blocked_until']:
                 state['blocked_until'] = now + block

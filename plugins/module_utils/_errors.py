@@ -36,19 +36,28 @@ class AltostratAPIError(AltostratError):
     """A request failed: an HTTP error status, a bad body, or no answer at all.
 
     ``status`` is the HTTP status (``None`` when no response arrived);
-    ``api_message`` the API's own ``message`` or a short excerpt of the body.
-    ``transient`` marks failures a poller may ride out (connection errors, 429, 5xx);
-    ``retry_after`` is the server's ``Retry-After`` in seconds, when it sent one.
+    ``api_message``/``api_code`` the API's own ``message`` and ``code`` (single-line, bounded).
+    ``transient`` marks failures a poller may ride out (connection errors, 429, 5xx, cut-off bodies);
+    ``retry_after`` is the server's ``Retry-After`` in seconds, when it sent one; ``headers`` the answer's
+    headers (for the rate-limit budget), when there was an answer.
     """
 
-    def __init__(self, message, method=None, path=None, status=None, api_message=None, transient=False, retry_after=None):
+    def __init__(self, message, method=None, path=None, status=None, api_message=None, transient=False, retry_after=None,
+                 api_code=None, headers=None):
         super(AltostratAPIError, self).__init__(message)
         self.method = method
         self.path = path
         self.status = status
         self.api_message = api_message
+        self.api_code = api_code
         self.transient = transient
         self.retry_after = retry_after
+        self.headers = headers
+
+    @property
+    def rate_limited(self):
+        """The API refused the request for the rate limit: it did not process it."""
+        return self.status == 429
 
 
 class AltostratRunError(AltostratError):
@@ -56,4 +65,8 @@ class AltostratRunError(AltostratError):
 
 
 class AltostratTimeoutError(AltostratError):
-    """A wait reached its deadline; ``run``/``runs`` hold the last state seen."""
+    """A wait reached its deadline; ``run``/``runs`` hold the last state seen, ``error`` the last failed poll (or None)."""
+
+    def __init__(self, message, run=None, runs=None, elapsed=None, error=None):
+        super(AltostratTimeoutError, self).__init__(message, run=run, runs=runs, elapsed=elapsed)
+        self.error = error

@@ -14,8 +14,8 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL, REQUESTS_IMPORT_ERROR, Client
-from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
+from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL, DEFAULT_RATE_LIMIT, REQUESTS_IMPORT_ERROR, Client
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratError, AltostratInputError
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import LOG_MODES, ON_INTERACTION, check_expected, filter_logs
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_id
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, get_runs
@@ -28,6 +28,7 @@ CONNECTION_OPTIONS = {
     'ca_path': ('path', None, 'ALTOSTRAT_CA_PATH'),
     'request_timeout': ('float', 30.0, 'ALTOSTRAT_REQUEST_TIMEOUT'),
     'http_retries': ('int', 5, 'ALTOSTRAT_HTTP_RETRIES'),
+    'rate_limit': ('int', DEFAULT_RATE_LIMIT, 'ALTOSTRAT_RATE_LIMIT'),
 }
 
 CONNECTION_ARGS = dict(
@@ -56,11 +57,20 @@ def altostrat_module(argument_spec, **kwargs):
     return module
 
 
-def make_client(options, warn=None):
-    """A Client from plugin options (module params or lookup options alike)."""
-    return Client(token=options['token'], api_url=options['api_url'], validate_certs=options['validate_certs'],
-                  ca_path=options['ca_path'], request_timeout=options['request_timeout'],
-                  http_retries=options['http_retries'], warn=warn)
+def make_client(options, warn=None, **kwargs):
+    """A Client from plugin options (module params or lookup options alike).
+
+    ``kwargs`` go to ``Client`` (``clock``, ``sleep``, ``budget``). Its deadline is ``wait_timeout`` from
+    now: rate-limit waits and retries of every request of the task (a start included) and the wait itself
+    all end by then.
+    """
+    if options['rate_limit'] is not None and options['rate_limit'] < 0:
+        raise AltostratInputError('rate_limit must be 0 (off) or a number of requests a minute, got %d.' % options['rate_limit'])
+    client = Client(token=options['token'], api_url=options['api_url'], validate_certs=options['validate_certs'],
+                    ca_path=options['ca_path'], request_timeout=options['request_timeout'],
+                    http_retries=options['http_retries'], rate_limit=options['rate_limit'], warn=warn, **kwargs)
+    client.deadline = client.clock() + float(options['wait_timeout'])
+    return client
 
 
 def settle(client, run_ids, options, warn=None, progress=None, known=None):
@@ -74,7 +84,8 @@ def settle(client, run_ids, options, warn=None, progress=None, known=None):
     try:
         if options['wait']:
             runs, elapsed = Waiter(client, options['wait_timeout'], options['poll_interval'], options['max_poll_interval'],
-                                   options['on_interaction'], warn=warn, progress=progress).wait(run_ids, known=known)
+                                   options['on_interaction'], warn=warn, progress=progress,
+                                   deadline=client.deadline).wait(run_ids, known=known)
         else:
             runs = [known[run_id] for run_id in run_ids] if known else get_runs(client, run_ids)
             elapsed = 0.0
@@ -91,10 +102,21 @@ def settle(client, run_ids, options, warn=None, progress=None, known=None):
     return runs, elapsed
 
 
-def fail_from(module, exc, changed=False):
-    """End a module with the one-line message of an AltostratError and the last run(s) it saw."""
-    result = dict(changed=changed, msg=str(exc))
-    if exc.run is not None:
+def failure_data(exc):
+    """What a failed task returns besides ``msg``: the API answer that caused it, for ``failed_when``/``rescue``."""
+    cause = exc if isinstance(exc, AltostratAPIError) else getattr(exc, 'error', None)
+    if not isinstance(cause, AltostratAPIError):
+        return {}
+    return dict(http_status=cause.status, api_code=cause.api_code, api_message=cause.api_message)
+
+
+def fail_from(module, exc, changed=False, many=False, **extra):
+    """End a module with the one-line message of an AltostratError, the last run(s) it saw and the API's answer."""
+    result = dict(changed=changed, msg=str(exc), **extra)
+    result.update(failure_data(exc))
+    if many and exc.runs is not None:
+        result['runs'] = exc.runs
+    elif exc.run is not None:
         result['run'] = exc.run
     if exc.elapsed is not None:
         result['elapsed'] = round(exc.elapsed, 3)

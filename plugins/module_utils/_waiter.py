@@ -5,36 +5,44 @@
 
 """The one waiter: polls runs until they end, under a single monotonic deadline.
 
-* the deadline is ``clock() + wait_timeout``; no sleep goes past it, and the last poll
-  happens at it, so a timed-out wait still reports the freshest state it could see;
-* the pause before polling a run again is a tenth of the time waited so far, at least
-  ``poll_interval`` and at most ``max_poll_interval``: a run is seen ending within about 10 %
-  of its age (1 s for the first 10 s), and a long one costs 4 requests a minute, well within
-  the API's budget of 60 a minute per token;
-* several runs are one loop that polls them one by one, as a careful user would: only the
-  first run not yet ended is polled again; once it has ended the next is looked at at once.
-  So waiting on N runs never sends more requests than polling each in turn, and never more
-  than one request per pause, whatever N is;
-* transient API errors (connection errors, 429, 5xx, cut-off bodies) are ridden out up to
-  ``MAX_POLL_FAILURES`` polls in a row per run; anything else ends the wait at once.
+* the deadline is ``clock() + wait_timeout`` (or the task's own); no sleep goes past it, and the
+  last poll happens at it, so a timed-out wait still reports the freshest state it could see;
+* the pause before polling again is a tenth of the time waited so far, at least ``poll_interval``
+  and at most ``max_poll_interval``: a run is seen ending within about 10 % of its age (1 s for
+  the first 10 s), and a long one costs 4 requests a minute;
+* several runs are one loop that sends at most one request per pause, whatever their number: it
+  polls the run most likely to have ended (the one that started first; a run not seen yet is taken
+  to have started with the run before it in the order given), and once that one has ended looks at
+  the next at once. So waiting on N runs costs about one request per run plus one per pause;
+* transient failures (connection errors, 429, 5xx, cut-off bodies) never end a wait before its
+  deadline: each failed poll doubles the pause, up to ``max_poll_interval``, so an API that is down
+  gets one request per ``max_poll_interval``; the client warns once when the trouble starts and once
+  when it ends. Anything else (401, 403, 404, 422, a bad answer) ends the wait at once.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratRunError, AltostratTimeoutError)
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import AWAITING, KNOWN_STATUSES, TERMINAL, describe
+from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_line
 
-MAX_POLL_FAILURES = 3
 MAX_WORKERS = 4
 PROGRESS_EVERY = 30.0
 
 
-def next_pause(waited, poll_interval, max_poll_interval):
-    """The pause before the next poll, after ``waited`` seconds: a tenth of it, within the bounds."""
-    return min(max_poll_interval, max(poll_interval, waited / 10.0))
+def next_pause(waited, poll_interval, max_poll_interval, failures=0, pending=1):
+    """The pause before the next poll, after ``waited`` seconds, ``failures`` failed polls in a row, ``pending`` runs left.
+
+    A tenth of the time waited, at least ``poll_interval`` per run still pending (while many runs are under way
+    the first to end is found as soon, and the rest are read at once after it), at most ``max_poll_interval``;
+    doubled by each failed poll, up to ``max_poll_interval``.
+    """
+    pause = min(max_poll_interval, max(poll_interval * max(1, pending), waited / 10.0))
+    return min(max_poll_interval, pause * 2 ** failures) if failures else pause
 
 
 def get_runs(client, run_ids):
@@ -50,11 +58,25 @@ def get_runs(client, run_ids):
     return [by_id[run_id] for run_id in run_ids]
 
 
+def likely_first(pending, last):
+    """The run of ``pending`` (in the order given) most likely to have ended: the one that started first."""
+    best = best_key = None
+    started = ''
+    for index, run_id in enumerate(pending):
+        seen = (last.get(run_id) or {}).get('started_at')
+        if isinstance(seen, str) and seen:
+            started = seen  # ISO 8601 times of one API compare as strings
+        key = (started, index)
+        if best_key is None or key < best_key:
+            best, best_key = run_id, key
+    return best
+
+
 class Waiter:
     """Wait for runs to end, under one deadline."""
 
     def __init__(self, client, wait_timeout=3600, poll_interval=1.0, max_poll_interval=15.0,
-                 on_interaction='stop', warn=None, progress=None, clock=None, sleep=None):
+                 on_interaction='stop', warn=None, progress=None, clock=None, sleep=None, deadline=None):
         self.client = client
         self.wait_timeout = float(wait_timeout)
         self.poll_interval = max(float(poll_interval), 0.1)
@@ -64,6 +86,7 @@ class Waiter:
         self.progress = progress or (lambda message: None)
         self.clock = clock or client.clock
         self.sleep = sleep or client.sleep
+        self.deadline = deadline
 
     def wait(self, run_ids, known=None):
         """Poll ``run_ids`` until each has ended; return ``(runs, elapsed)`` in the order given.
@@ -73,42 +96,40 @@ class Waiter:
         """
         order, run_ids = list(run_ids), list(dict.fromkeys(run_ids))
         start = self.clock()
-        deadline = start + self.wait_timeout
+        deadline = start + self.wait_timeout if self.deadline is None else self.deadline
         last = dict(known or {})
         looked = set(last)  # runs polled (or given) at least once: the next poll of one waits a pause
-        failures = dict.fromkeys(run_ids, 0)
-        errors = {}  # the last tolerated failure of each run, for the timeout message
+        failures, error = 0, None  # failed polls in a row, and the last one
         pending = [run_id for run_id in run_ids if not self._done(last.get(run_id))]
         next_progress = start + PROGRESS_EVERY
         while pending:
-            run_id = pending[0]
+            run_id = likely_first(pending, last)
             now = self.clock()
-            if run_id in looked:
+            if run_id in looked or failures:
                 if now >= deadline:
-                    raise self._timed_out(run_ids, pending, last, errors, now - start)
+                    raise self._timed_out(run_ids, pending, last, error, now - start)
                 if now >= next_progress:
                     next_progress = now + PROGRESS_EVERY
                     self.progress('Waited %ds on %d run(s): %s' % (now - start, len(pending), _states(pending, last)))
-                self.sleep(min(next_pause(now - start, self.poll_interval, self.max_poll_interval), deadline - now))
+                pause = next_pause(now - start, self.poll_interval, self.max_poll_interval, failures, len(pending))
+                self.sleep(min(pause, deadline - now))
             looked.add(run_id)
             try:
-                run = self.client.get_run(run_id, deadline=deadline)
+                run = self.client.get_run(run_id, deadline=deadline, retry=False)
+            except BudgetTimeout as exc:
+                raise self._timed_out(run_ids, pending, last, error or exc, self.clock() - start)
             except AltostratAPIError as exc:
-                failures[run_id] += 1
-                if not exc.transient or failures[run_id] > MAX_POLL_FAILURES:
-                    exc.runs, exc.run = [last.get(r) for r in run_ids], last.get(run_id)
+                if not exc.transient:
+                    exc.runs, exc.run = [last.get(r) for r in order], last.get(run_id)
                     exc.elapsed = self.clock() - start
                     raise
-                self.warn('Still waiting on run %s after a failed poll (%d of %d tolerated): %s'
-                          % (run_id, failures[run_id], MAX_POLL_FAILURES, exc))
-                errors[run_id] = exc
+                failures, error = failures + 1, exc
                 continue
-            failures[run_id] = 0
-            errors.pop(run_id, None)
+            failures, error = 0, None
             self._note_unknown(last.get(run_id), run)
             last[run_id] = run
             if self._done(run):
-                pending.pop(0)
+                pending.remove(run_id)
         return [last[run_id] for run_id in order], self.clock() - start
 
     def _done(self, run):
@@ -127,16 +148,23 @@ class Waiter:
         status = run.get('status')
         if status not in KNOWN_STATUSES and (before is None or before.get('status') != status):
             self.warn('Run %s has status %r, which this collection does not know; treating it as still running.'
-                      % (run.get('id'), status))
+                      % (one_line(run.get('id'), 80), one_line(status, 40)))
 
-    def _timed_out(self, run_ids, pending, last, errors, elapsed):
-        what = 'run %s' % pending[0] if len(run_ids) == 1 else '%d of %d runs' % (len(pending), len(run_ids))
-        failed = [run_id for run_id in pending if run_id in errors]
-        why = '; last poll of %s failed: %s' % (failed[0], errors[failed[0]]) if failed else ''
-        return AltostratTimeoutError('Wait timed out after %.1f s (wait_timeout=%gs) on %s: %s%s'
-                                     % (elapsed, self.wait_timeout, what, _states(pending, last), why.rstrip('.') + '.'),
-                                     run=last.get(pending[0]), runs=[last.get(run_id) for run_id in run_ids], elapsed=elapsed)
+    def _timed_out(self, run_ids, pending, last, error, elapsed):
+        if len(run_ids) == 1:
+            what = 'run %s (%s)' % (one_line(pending[0], 80), _status(last.get(pending[0])))
+        else:
+            what = '%d of %d runs: %s' % (len(pending), len(run_ids), _states(pending, last))
+        why = '; the last poll failed: %s' % str(error).rstrip('.') if error is not None else ''
+        return AltostratTimeoutError('Wait timed out after %.1f s (wait_timeout=%gs) on %s%s.' % (elapsed, self.wait_timeout, what, why),
+                                     run=last.get(pending[0]), runs=[last.get(run_id) for run_id in run_ids], elapsed=elapsed,
+                                     error=error)
 
 
-def _states(run_ids, last):
-    return ', '.join('%s %s' % (run_id, (last.get(run_id) or {}).get('status', 'not polled yet')) for run_id in run_ids)
+def _status(run):
+    return one_line((run or {}).get('status', 'not polled yet'), 40)
+
+
+def _states(run_ids, last, limit=10):
+    shown = ', '.join('%s %s' % (one_line(run_id, 80), _status(last.get(run_id))) for run_id in run_ids[:limit])
+    return shown + (' and %d more' % (len(run_ids) - limit) if len(run_ids) > limit else '')

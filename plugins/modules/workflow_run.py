@@ -17,9 +17,10 @@ description:
     (O(rerun_run_id)), or resumes a failed run from one of its completed nodes (O(resume_run_id) and O(resume_node_id)).
   - With O(wait=true) it then waits until the new run has ended, and with O(expected_status) fails the task unless it
     ended as expected, naming the run, its error message and its failed steps.
-  - A start is never retried blindly. With O(idempotency_key) a start that met a connection error or a 5xx answer is
-    retried safely, since the API returns the first result for a repeated key within 24 hours; without one it is sent
-    exactly once and the error says the run may or may not have started.
+  - Every start is retry-safe. It carries an C(Idempotency-Key), O(idempotency_key) or a UUID made for this task. A
+    start whose answer was lost (a connection error, a 5xx answer) is sent again with the same key, and the API
+    returns the first run instead of starting a second one. A start that the API refused for its rate limit (HTTP 429)
+    was not processed; it is sent again once the limit allows, until O(wait_timeout).
 author:
   - Altostrat collection maintainers (@altostrat)
 options:
@@ -48,9 +49,13 @@ options:
   idempotency_key:
     description:
       - Sent as the C(Idempotency-Key) header. A repeat of the same key within 24 hours returns the first run instead
-        of starting another one, which makes retries safe.
-      - Use a value that is stable across retries of the same intent and new for each new intent, for example the
-        AWX job ID and a purpose (V(4711-preflight)), or a UUID kept in a fact.
+        of starting another one (RV(replayed) is then V(true) and the task reports no change).
+      - Without it the task makes a fresh UUID, which every retry of this start reuses; so a task that is run again
+        starts a new run. Give a key to make running the whole task again safe too.
+      - Use a value that is the same for every attempt of one intent and new for each new intent and each host, for
+        example the AWX job ID (or a UUID made once per play), the host and a purpose, such as
+        V(4711-ams1-preflight); see the examples. The API answers HTTP 422 C(idempotency_key_in_use) when a key is
+        reused for a different request.
     type: str
 extends_documentation_fragment:
   - altostrat.cloud.connection
@@ -62,6 +67,10 @@ attributes:
   check_mode:
     support: full
     details: In check mode no request starting a run is sent; the task reports C(changed) and returns no run.
+notes:
+  - The request budget (O(rate_limit)) is shared by the processes of one user on one machine. Run the module on the
+    controller (with C(delegate_to) V(localhost)) so that every host of a fleet spends from one budget; a module that runs
+    on a remote host has only that host's budget.
 seealso:
   - module: altostrat.cloud.workflow_run_info
     description: Read, wait on and assert a run that is already under way, or list a workflow's runs.
@@ -130,6 +139,33 @@ elapsed:
   returned: when a run was started
   type: float
   sample: 12.4
+idempotency_key:
+  description: The C(Idempotency-Key) the start was sent with, O(idempotency_key) or the UUID made for this task.
+  returned: when a start was sent (not in check mode)
+  type: str
+  sample: 4711-ams1-preflight
+replayed:
+  description:
+    - V(true) when the API answered with the run an earlier request with the same key had started, instead of
+      starting a new one; the task then reports no change.
+  returned: when a run was started
+  type: bool
+  sample: false
+http_status:
+  description: The HTTP status of the API answer that failed the task (V(null) when no answer arrived).
+  returned: on failure, when an API request caused it
+  type: int
+  sample: 422
+api_code:
+  description: The C(code) of the API's error answer, for example V(idempotency_key_in_use).
+  returned: on failure, when an API answer caused it
+  type: str
+  sample: idempotency_key_in_use
+api_message:
+  description: The C(message) of the API's error answer, on one line.
+  returned: on failure, when an API answer caused it
+  type: str
+  sample: Keys for idempotent requests can only be used with the same parameters they were first used with.
 '''
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
@@ -139,7 +175,7 @@ STARTS = ('workflow_id', 'rerun_run_id', 'resume_run_id')
 
 
 def start(client, params):
-    """Send the one POST that starts a run; returns the new run."""
+    """Send the POST that starts a run (retried with its one key); returns ``(run, idempotency_key, replayed)``."""
     key = params['idempotency_key']
     if params['workflow_id']:
         return client.start_run(params['workflow_id'], params['context'], idempotency_key=key)
@@ -163,16 +199,17 @@ def main():
         required_together=[('resume_run_id', 'resume_node_id')],
     )
     params = module.params
-    run = None
+    started = {}
     try:
         client = make_client(params, warn=module.warn)
         if module.check_mode:
             module.exit_json(changed=True, msg='Check mode: no run was started.')
-        run = start(client, params)
+        run, key, replayed = start(client, params)
+        started = dict(idempotency_key=key, replayed=replayed)
         runs, elapsed = settle(client, [run['id']], params, warn=module.warn, known={run['id']: run})
     except AltostratError as exc:
-        fail_from(module, exc, changed=run is not None)
-    module.exit_json(changed=True, run=runs[0], elapsed=round(elapsed, 3))
+        fail_from(module, exc, changed=bool(started) and not started['replayed'], **started)
+    module.exit_json(changed=not replayed, run=runs[0], elapsed=round(elapsed, 3), **started)
 
 
 if __name__ == '__main__':

@@ -13,7 +13,8 @@ module: workflow_run_info
 short_description: Read, wait on and assert Altostrat workflow runs
 version_added: 0.1.0
 description:
-  - Fetches one Altostrat workflow run with its step logs (O(run_id)), or lists the runs of a workflow (O(workflow_id)).
+  - Fetches one Altostrat workflow run with its step logs (O(run_id)), several runs (O(run_ids)), or lists the runs of a
+    workflow (O(workflow_id)).
   - With O(wait=true) it waits until the run has ended, under one deadline, polling gently; with O(expected_status) it
     fails the task unless the run ended as expected, naming the run, its error message and its failed steps.
   - Never changes anything, so it runs the same in check mode.
@@ -24,13 +25,21 @@ options:
     description:
       - ID of the run to fetch, such as V(fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4).
       - It is checked before any request is sent; only C(fl_run_) followed by letters, digits, C(_) and C(-) is accepted.
-      - Exactly one of O(run_id) and O(workflow_id) is required.
+      - Exactly one of O(run_id), O(run_ids) and O(workflow_id) is required.
     type: str
+  run_ids:
+    description:
+      - IDs of several runs to fetch, or to wait on all at once with O(wait=true), in one loop under one deadline
+        (see O(wait)); the result is RV(runs), in this order.
+      - One task for a whole fleet costs about one request per run once the runs have ended, plus one per pause,
+        however many runs there are. Each ID is checked before any request is sent.
+    type: list
+    elements: str
   workflow_id:
     description:
       - ID of a workflow whose runs to list, newest first, such as V(fl_01h3j4k5l6m7n8p9q0r1s2t3u4). Every page is followed.
       - Listed runs carry no C(logs); fetch a run by O(run_id) for those.
-      - O(wait) and O(expected_status) apply to O(run_id) only.
+      - O(wait) and O(expected_status) apply to O(run_id) and O(run_ids) only.
     type: str
   status:
     description:
@@ -94,6 +103,16 @@ EXAMPLES = r'''
       delegate_to: localhost
       run_once: true
 
+- name: Gate a fleet in one task - wait on the run each host started, from the controller
+  altostrat.cloud.workflow_run_info:
+    run_ids: "{{ ansible_play_hosts | map('extract', hostvars, ['preflight_start', 'run', 'id']) }}"
+    wait: true
+    wait_timeout: 1800
+    expected_status: [completed]
+  delegate_to: localhost
+  run_once: true
+  register: fleet
+
 - name: List the failed runs of a workflow, ten at most
   altostrat.cloud.workflow_run_info:
     workflow_id: fl_01h3j4k5l6m7n8p9q0r1s2t3u4
@@ -147,8 +166,11 @@ run:
           output: {status: 200, body: {message: ok}}
           created_at: "2025-10-31T12:00:02.000000Z"
 runs:
-  description: The runs of O(workflow_id), newest first, without logs.
-  returned: when O(workflow_id) is given
+  description:
+    - With O(run_ids), the runs in the order of the IDs, with their logs (trimmed by O(logs)); also returned when the
+      task fails (O(expected_status), a timed-out wait), each holding the last state seen (V(null) if never read).
+    - With O(workflow_id), its runs, newest first, without logs.
+  returned: when O(run_ids) or O(workflow_id) is given
   type: list
   elements: dict
   sample:
@@ -160,6 +182,21 @@ elapsed:
   returned: always
   type: float
   sample: 12.4
+http_status:
+  description: The HTTP status of the API answer that failed the task (V(null) when no answer arrived).
+  returned: on failure, when an API request caused it
+  type: int
+  sample: 404
+api_code:
+  description: The C(code) of the API's error answer, for example V(resource_missing).
+  returned: on failure, when an API answer caused it
+  type: str
+  sample: resource_missing
+api_message:
+  description: The C(message) of the API's error answer, on one line.
+  returned: on failure, when an API answer caused it
+  type: str
+  sample: Workflow run fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4 not found.
 '''
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
@@ -171,27 +208,33 @@ def main():
     module = altostrat_module(
         dict(
             run_id=dict(type='str'),
+            run_ids=dict(type='list', elements='str'),
             workflow_id=dict(type='str'),
             status=dict(type='list', elements='str', choices=list(KNOWN_STATUSES)),
             limit=dict(type='int'),
         ),
-        required_one_of=[('run_id', 'workflow_id')],
-        mutually_exclusive=[('run_id', 'workflow_id'), ('run_id', 'status'), ('run_id', 'limit'),
-                            ('workflow_id', 'expected_status')],
+        required_one_of=[('run_id', 'run_ids', 'workflow_id')],
+        mutually_exclusive=[('run_id', 'run_ids', 'workflow_id'), ('run_id', 'status'), ('run_id', 'limit'),
+                            ('run_ids', 'status'), ('run_ids', 'limit'), ('workflow_id', 'expected_status')],
     )
     params = module.params
     if params['workflow_id'] and params['wait']:
-        module.fail_json(msg='wait needs run_id: the runs listed for a workflow_id are not waited on.')
+        module.fail_json(msg='wait needs run_id or run_ids: the runs listed for a workflow_id are not waited on.')
     if params['limit'] is not None and params['limit'] < 1:
         module.fail_json(msg='limit must be 1 or more, got %d.' % params['limit'])
+    if params['run_ids'] is not None and not params['run_ids']:
+        module.fail_json(msg='run_ids is empty: give at least one run ID.')
+    many = params['run_ids'] is not None
     try:
         client = make_client(params, warn=module.warn)
         if params['workflow_id']:
             runs = client.list_runs(params['workflow_id'], statuses=params['status'], limit=params['limit'])
             module.exit_json(changed=False, runs=runs, elapsed=0.0)
-        runs, elapsed = settle(client, [params['run_id']], params, warn=module.warn)
+        runs, elapsed = settle(client, params['run_ids'] if many else [params['run_id']], params, warn=module.warn)
     except AltostratError as exc:
-        fail_from(module, exc)
+        fail_from(module, exc, many=many)
+    if many:
+        module.exit_json(changed=False, runs=runs, elapsed=round(elapsed, 3))
     module.exit_json(changed=False, run=runs[0], elapsed=round(elapsed, 3))
 
 

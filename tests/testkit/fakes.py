@@ -3,6 +3,7 @@
 * ``FakeClock``: a monotonic clock that only moves when slept on (or advanced);
 * ``Answer``/``FakeAdapter``: a ``requests`` transport adapter that answers from a script, captures every
   prepared request (``.sent``) and can move the fake clock;
+* ``scripted(client, answers)``: serve a client's requests from a list of (status, headers, body);
 * ``fake_client(script, ...)``: a Client on a fake clock whose session is served by a ``FakeAdapter``;
 * ``SENTINEL``: the token the secrecy tests look for.
 """
@@ -107,6 +108,16 @@ class FakeAdapter(BaseAdapter):
 
     def close(self):
         pass
+
+
+def scripted(client, answers):
+    """Serve ``client``'s ``http://`` requests from a script of (status, headers, body) answers, one per request.
+
+    Returns the ``FakeAdapter`` (its ``.sent`` records every request).
+    """
+    adapter = FakeAdapter([Answer.raw(*answer) for answer in answers], repeat_last=False)
+    client.session.mount('http://', adapter)
+    return adapter
 
 
 def fake_client(script, token=SENTINEL, api_url='https://api.test', clock=None, **kwargs):

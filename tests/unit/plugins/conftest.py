@@ -4,7 +4,7 @@
   (before any ``ansible_collections`` import), so ``lookup_loader.get('altostrat.cloud.…')``
   and direct imports give the same modules;
 * the ``clock`` fixture: a ``testkit.fakes.FakeClock``, whose ``sleep`` advances it and records every pause;
-* helpers to build a Client against an emulator.
+* helpers to build a Client against an emulator (its shared request budget off: it runs on real time).
 """
 
 import os
@@ -40,6 +40,7 @@ def make_client(clock):
         kwargs.setdefault('warn', warnings.append)
         kwargs.setdefault('clock', clock)
         kwargs.setdefault('sleep', clock.sleep)
+        kwargs.setdefault('rate_limit', 0)  # no real-time budget under the fake clock; test_budget.py tests it
         client = Client(token, api_url=url, **kwargs)
         client.warnings = warnings
         made.append(client)
@@ -54,16 +55,19 @@ def make_client(clock):
 def module_runner(capsys, monkeypatch):
     """``module_runner(module)(args, check_mode=False)``: run a module's ``main()`` in-process as Ansible's unit
     tests do; returns its JSON result with ``_rc`` (exit code) and ``_stdout`` added. ``ALTOSTRAT_*`` settings
-    are cleared from the environment first."""
+    are cleared from the environment first, and Ansible's global warnings and deprecations."""
     import json
     from ansible.module_utils import _internal
     from ansible.module_utils.testing import patch_module_args
     # Once ansible's controller code is imported (the lookup tests load plugins), module warnings go to the
     # controller's Display instead of the result: run the module as a module.
     monkeypatch.setattr(_internal, 'is_controller', False)
-    for name in ('ALTOSTRAT_API_URL', 'ALTOSTRAT_TOKEN', 'ALTOSTRAT_VALIDATE_CERTS', 'ALTOSTRAT_CA_PATH',
-                 'ALTOSTRAT_REQUEST_TIMEOUT', 'ALTOSTRAT_HTTP_RETRIES'):
+    for name in [name for name in os.environ if name.startswith('ALTOSTRAT_')]:
         monkeypatch.delenv(name, raising=False)
+    # Ansible keeps a module's warnings and deprecations in globals: start each run with none.
+    from ansible.module_utils.common import warnings as ansible_warnings
+    for name in ('_global_warnings', '_global_deprecations'):
+        monkeypatch.setattr(ansible_warnings, name, type(getattr(ansible_warnings, name))())
 
     def runner(module):
         def run(args, check_mode=False):

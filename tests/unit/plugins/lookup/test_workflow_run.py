@@ -150,7 +150,7 @@ def test_timeout_error(emulator, lookup):
     with pytest.raises(AnsibleLookupError) as info:
         lookup.run(['fl_run_forever'], {}, api_url=emulator.url, token=TOKEN, wait=True, wait_timeout=0.2,
                    poll_interval=0.1)
-    assert 'Wait timed out after' in str(info.value) and 'fl_run_forever running' in str(info.value)
+    assert 'Wait timed out after' in str(info.value) and 'on run fl_run_forever (running).' in str(info.value)
 
 
 def test_no_token(emulator, lookup):
@@ -159,11 +159,11 @@ def test_no_token(emulator, lookup):
 
 
 def test_retry_warnings_go_to_display(emulator, lookup):
-    emulator.add_faults([{'kind': 'status', 'status': 429, 'retry_after': 0, 'path': '/workflows/runs/fl_run_completed'}])
+    emulator.add_faults([{'kind': 'status', 'status': 503, 'retry_after': 0, 'path': '/workflows/runs/fl_run_completed'}])
     runs = lookup.run(['fl_run_completed'], {}, api_url=emulator.url, token=TOKEN)
     assert runs[0]['status'] == 'completed'
-    assert len(lookup.display_recorder.warnings) == 1
-    assert 'HTTP 429' in lookup.display_recorder.warnings[0] and 'retry 1 of 5' in lookup.display_recorder.warnings[0]
+    warnings = lookup.display_recorder.warnings
+    assert len(warnings) == 2 and 'HTTP 503' in warnings[0] and 'answers again' in warnings[1]
 
 
 def test_bad_api_url_no_secret(lookup):

@@ -156,6 +156,13 @@ def test_sync_retry_after_blocks_everyone(directory, clock):
     assert budget.acquire() == 0.0
 
 
+def test_sync_429_phantoms_expire_when_the_servers_window_ends(directory, clock):
+    budget = make(directory, clock, per_minute=10)
+    budget.sync(limit=10, remaining=0, retry_after=5.0)  # another controller used the whole window; it ends in 5 s
+    assert budget.acquire() == 5.0  # not a whole window later
+    assert [budget.acquire(timeout=0) for n in range(9)] == [0.0] * 9
+
+
 def test_sync_retry_after_at_most_one_window(directory, clock):
     budget = make(directory, clock, per_minute=10)
     budget.sync(retry_after=3600.0)

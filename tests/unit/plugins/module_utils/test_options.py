@@ -25,7 +25,7 @@ def test_connection_args_env_fallback_and_no_log():
     envs = dict((name, spec['fallback'][1][0]) for name, spec in CONNECTION_ARGS.items())
     assert envs == {'api_url': 'ALTOSTRAT_API_URL', 'token': 'ALTOSTRAT_TOKEN', 'validate_certs': 'ALTOSTRAT_VALIDATE_CERTS',
                     'ca_path': 'ALTOSTRAT_CA_PATH', 'request_timeout': 'ALTOSTRAT_REQUEST_TIMEOUT',
-                    'http_retries': 'ALTOSTRAT_HTTP_RETRIES'}
+                    'http_retries': 'ALTOSTRAT_HTTP_RETRIES', 'rate_limit': 'ALTOSTRAT_RATE_LIMIT'}
     assert set(CONNECTION_OPTIONS) == set(CONNECTION_ARGS)
 
 
@@ -40,15 +40,22 @@ def test_make_client_maps_options(tmp_path):
     warnings = []
     ca = tmp_path / 'ca.pem'
     ca.write_text('x')
-    client = make_client(options(api_url='http://127.0.0.1:1/', request_timeout=7.5, http_retries=2, ca_path=str(ca)),
-                         warn=warnings.append)
+    client = make_client(options(api_url='http://127.0.0.1:1/', request_timeout=7.5, http_retries=2, ca_path=str(ca),
+                                 rate_limit=30, wait_timeout=100), warn=warnings.append)
     assert client.api_url == 'http://127.0.0.1:1'
-    assert client.request_timeout == 7.5 and client.http_retries == 2
+    assert client.transport.request_timeout == 7.5 and client.retrier.http_retries == 2
+    assert client.budget.per_minute == 30
+    assert 99 < client.deadline - client.clock() <= 100
     assert client.session.verify == str(ca)
     assert warnings == []
     client = make_client(options(api_url='http://127.0.0.1:1', validate_certs=False), warn=warnings.append)
     assert client.session.verify is False
     assert warnings == ['validate_certs is false: the TLS certificate of http://127.0.0.1:1 is not verified.']
+
+
+def test_negative_rate_limit_refused():
+    with pytest.raises(AltostratInputError, match='rate_limit must be 0 .off. or a number of requests a minute, got -1'):
+        make_client(options(rate_limit=-1))
 
 
 def test_make_client_without_token():
@@ -85,10 +92,10 @@ def test_settle_expected_status_error_keeps_trimmed_run(emulator):
 
 
 def test_settle_wait_uses_waiter(emulator, monkeypatch, clock):
-    client = make_client(options(emulator))
-    client.clock, client.sleep = clock, clock.sleep
+    opts = options(emulator, wait=True, wait_timeout=3, poll_interval=1, logs='none')
+    client = make_client(opts, clock=clock, sleep=clock.sleep)
     with pytest.raises(AltostratTimeoutError) as info:
-        settle(client, ['fl_run_forever'], options(emulator, wait=True, wait_timeout=3, poll_interval=1, logs='none'))
+        settle(client, ['fl_run_forever'], opts)
     assert info.value.run['status'] == 'running' and info.value.run['logs'] == []
     assert clock.sleeps == pytest.approx([1.0, 1.0, 1.0])
     assert emulator.count() == 4

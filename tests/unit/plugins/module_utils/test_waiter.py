@@ -7,8 +7,8 @@ import pytest
 from ansible_collections.altostrat.cloud.plugins.module_utils import _waiter
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratRunError, AltostratTimeoutError)
-from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import (
-    MAX_POLL_FAILURES, Waiter, get_runs, next_pause)
+from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
+from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, get_runs, likely_first, next_pause
 
 from testkit.fakes import FakeClock
 
@@ -35,11 +35,13 @@ class ScriptedClient:
         self.clock = clock
         self.sleep = clock.sleep
         self.calls = []
+        self.retries = []
         self.lock = threading.Lock()
 
-    def get_run(self, run_id, deadline=None):
+    def get_run(self, run_id, deadline=None, retry=True):
         with self.lock:
             self.calls.append((run_id, self.clock(), deadline))
+            self.retries.append(retry)
             script = self.scripts[run_id]
             item = script.pop(0) if len(script) > 1 else script[0]
         if isinstance(item, Exception):
@@ -133,7 +135,7 @@ def test_timeout_reports_last_run_and_elapsed(clock):
     assert exc.run == {'id': 'a', 'status': 'running', 'logs': []}
     assert exc.runs == [exc.run]
     assert exc.elapsed == pytest.approx(25)
-    assert str(exc) == 'Wait timed out after 25.0 s (wait_timeout=25s) on run a: a running.'
+    assert str(exc) == 'Wait timed out after 25.0 s (wait_timeout=25s) on run a (running).'
 
 
 def test_sleeps_never_exceed_time_left(clock):
@@ -155,9 +157,9 @@ def test_zero_timeout_polls_once(clock):
 def test_slow_polls_eat_into_the_deadline(clock):
     """Time spent inside a poll counts: the pause is cut to what is left."""
     class SlowClient(ScriptedClient):
-        def get_run(self, run_id, deadline=None):
+        def get_run(self, run_id, deadline=None, retry=True):
             self.clock.advance(4)
-            return ScriptedClient.get_run(self, run_id, deadline)
+            return ScriptedClient.get_run(self, run_id, deadline, retry)
     client = SlowClient({'a': ['running']}, clock)
     start = clock()
     waiter = Waiter(client, wait_timeout=10, poll_interval=1, clock=clock, sleep=clock.sleep)
@@ -194,27 +196,45 @@ def test_unknown_status_warns_once_and_keeps_waiting(clock):
                         "treating it as still running."]
 
 
-def test_transient_errors_tolerated(clock):
-    script = ['running'] + [transient('a')] * MAX_POLL_FAILURES + ['running'] + [transient('a')] * MAX_POLL_FAILURES + ['completed']
-    client, waiter, warnings, _unused = make({'a': script}, clock)
+def test_transient_errors_ridden_out_with_backoff_to_max_poll_interval(clock):
+    script = ['running'] + [transient('a')] * 5 + ['running', 'completed']
+    client, waiter, warnings, _unused = make({'a': script}, clock, max_poll_interval=15)
     runs, _unused = waiter.wait(['a'])
-    assert runs[0]['status'] == 'completed'
-    assert len(client.calls) == len(script)
-    assert len(warnings) == 2 * MAX_POLL_FAILURES
-    assert warnings[0].startswith('Still waiting on run a after a failed poll (1 of %d tolerated): GET' % MAX_POLL_FAILURES)
+    assert runs[0]['status'] == 'completed' and len(client.calls) == len(script)
+    # each failed poll doubles the pause, up to max_poll_interval; the first good poll goes back to the schedule
+    # (a tenth of the 45 s waited)
+    assert clock.sleeps == pytest.approx([1.0, 2.0, 4.0, 8.0, 15.0, 15.0, 4.5])
+    assert set(client.retries) == {False}  # the waiter paces its own retries: one request per pause
+    assert warnings == []  # the client tells trouble once, not the waiter per poll
 
 
-def test_transient_errors_beyond_limit_raised_with_last_run(clock):
+def test_api_down_for_good_times_out_at_the_deadline_naming_the_error(clock):
     error = transient('a')
-    client, waiter, warnings, _unused = make({'a': ['running'] + [error] * (MAX_POLL_FAILURES + 5)}, clock)
-    with pytest.raises(AltostratAPIError) as info:
+    client, waiter, _unused, _unused = make({'a': ['running'] + [error]}, clock, wait_timeout=600, max_poll_interval=15)
+    start = clock()
+    with pytest.raises(AltostratTimeoutError) as info:
         waiter.wait(['a'])
-    assert info.value is error
-    assert len(client.calls) == 1 + MAX_POLL_FAILURES + 1
-    assert info.value.run == {'id': 'a', 'status': 'running', 'logs': []}
-    assert info.value.runs == [info.value.run]
-    assert info.value.elapsed == pytest.approx(sum(clock.sleeps)) and info.value.elapsed > 0
-    assert len(warnings) == MAX_POLL_FAILURES
+    exc = info.value
+    assert clock() == pytest.approx(start + 600) and client.calls[-1][1] == pytest.approx(start + 600)
+    assert len(client.calls) <= 600 / 15 + 6  # no hammering: about one request per max_poll_interval
+    assert exc.run == {'id': 'a', 'status': 'running', 'logs': []} and exc.error is error
+    assert str(exc) == ('Wait timed out after 600.0 s (wait_timeout=600s) on run a (running); the last poll failed: '
+                        'GET /workflows/runs/a failed: HTTP 503 Service Unavailable: Server Error.')
+
+
+def test_outage_inside_a_long_wait_does_not_end_it(clock):
+    script = ['running'] * 5 + [transient('a')] * 40 + ['running'] * 3 + ['completed']
+    client, waiter, _unused, _unused = make({'a': script}, clock, wait_timeout=3600)
+    runs, elapsed = waiter.wait(['a'])
+    assert runs[0]['status'] == 'completed' and elapsed > 40 * 10
+
+
+def test_budget_timeout_at_the_deadline_is_a_timeout(clock):
+    client, waiter, _unused, _unused = make({'a': ['running', BudgetTimeout('no request slot free in time')]}, clock,
+                                            wait_timeout=30)
+    with pytest.raises(AltostratTimeoutError) as info:
+        waiter.wait(['a'])
+    assert info.value.run['status'] == 'running' and 'no request slot free in time' in str(info.value)
 
 
 def test_non_transient_error_raised_at_once(clock):
@@ -264,6 +284,7 @@ def test_several_runs_timeout_names_pending(clock):
     with pytest.raises(AltostratTimeoutError) as info:
         waiter.wait(['a', 'b', 'c'])
     assert str(info.value).startswith('Wait timed out after 5.0 s (wait_timeout=5s) on 2 of 3 runs: b running, c not polled yet')
+    assert str(info.value).count(' b ') == 1  # each run named once
     assert [r and r['status'] for r in info.value.runs] == ['completed', 'running', None]
     assert info.value.run['id'] == 'b'
 
@@ -362,3 +383,40 @@ def test_get_runs_of_nothing(clock):
 def test_wait_on_nothing(clock):
     client = ScriptedClient({}, clock)
     assert Waiter(client, clock=clock, sleep=clock.sleep).wait([]) == ([], 0.0)
+
+
+# ---- which run first -------------------------------------------------------------------------
+
+def test_likely_first_prefers_the_run_that_started_first():
+    last = {'b': {'started_at': '2026-01-01T10:00:05Z'}, 'c': {'started_at': '2026-01-01T10:00:01Z'}}
+    assert likely_first(['a', 'b', 'c'], {}) == 'a'
+    assert likely_first(['b', 'c'], last) == 'c'
+    # a run not seen yet is taken to have started with the run before it in the order given
+    assert likely_first(['c', 'd', 'b'], last) == 'c'
+    assert likely_first(['b', 'd', 'c'], last) == 'c'
+
+
+def test_several_runs_polled_oldest_first(clock):
+    runs = {'a': {'id': 'a', 'status': 'running', 'started_at': '2026-01-01T10:00:09Z'},
+            'b': {'id': 'b', 'status': 'running', 'started_at': '2026-01-01T10:00:01Z'}}
+    done = dict(runs['b'], status='completed')
+    client, waiter, _unused, _unused = make({'a': [dict(runs['a'], status='completed')], 'b': [done]}, clock)
+    waiter.wait(['a', 'b'], known=runs)
+    assert client.polled() == ['b', 'a']
+
+
+def test_fleet_costs_about_one_request_per_run(clock):
+    """100 runs started 1 s apart, each 120 s long: one loop costs about one request per run plus one per pause."""
+    class Fleet(ScriptedClient):
+        def get_run(self, run_id, deadline=None, retry=True):
+            self.calls.append((run_id, self.clock(), deadline))
+            index = int(run_id[1:])
+            status = 'completed' if self.clock() >= 500.0 + index + 120 else 'running'
+            return {'id': run_id, 'status': status, 'started_at': '2026-01-01T10:%02d:%02dZ' % divmod(index, 60)}
+    client = Fleet({}, clock)
+    waiter = Waiter(client, poll_interval=1, max_poll_interval=15, clock=clock, sleep=clock.sleep)
+    ids = ['r%03d' % i for i in range(100)]
+    runs, elapsed = waiter.wait(ids)
+    assert all(run['status'] == 'completed' for run in runs)
+    assert len(client.calls) <= 120, len(client.calls)  # 115 when measured
+    assert elapsed <= 99 + 120 + 15

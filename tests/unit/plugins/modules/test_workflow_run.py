@@ -66,12 +66,16 @@ def test_resume_refused_by_the_api_is_one_line(emulator, run_module):
     assert result['_rc'] == 1 and result['changed'] is False and 'run' not in result
     assert result['msg'].startswith('POST /workflows/runs/fl_run_completed/resume-from/n1 failed: HTTP 422')
     assert '\n' not in result['msg']
+    assert (result['http_status'], result['api_code']) == (422, 'run_not_failed')
+    assert result['api_message'].startswith('Only failed workflow runs can be resumed')
 
 
 def test_idempotency_key_is_sent_and_repeats_give_the_first_run(emulator, run_module):
     first = run_module(conn(emulator, workflow_id='fl_wf_main', idempotency_key='job-42-preflight'))
     again = run_module(conn(emulator, workflow_id='fl_wf_main', idempotency_key='job-42-preflight'))
     assert first['run']['id'] == again['run']['id']
+    assert (first['changed'], first['replayed'], again['changed'], again['replayed']) == (True, False, False, True)
+    assert first['idempotency_key'] == again['idempotency_key'] == 'job-42-preflight'
     assert emulator.runs_created == 1
     assert [r['idempotency_key'] for r in posts(emulator)] == ['job-42-preflight'] * 2
 
@@ -96,12 +100,22 @@ def test_bad_arguments_refused_before_any_request(emulator, run_module, args, wo
     assert emulator.count() == 0
 
 
-def test_start_without_key_is_never_retried(emulator_factory, run_module):
+def test_start_without_key_gets_one_and_is_retried_safely(emulator_factory, run_module):
     emu = emulator_factory({'tokens': [SENTINEL], 'workflows': [{'id': 'fl_wf_x'}],
                             'faults': [{'method': 'POST', 'path': '/workflows/fl_wf_x/execute', 'kind': 'status',
-                                        'status': 503}]})
-    result = run_module(dict(api_url=emu.url, token=SENTINEL, workflow_id='fl_wf_x'))
-    assert result['_rc'] == 1 and result['changed'] is False
-    assert 'HTTP 503' in result['msg'] and 'may or may not have started' in result['msg']
+                                        'status': 503, 'process': True}]})
+    result = run_module(dict(api_url=emu.url, token=SENTINEL, workflow_id='fl_wf_x', http_retries=1))
+    assert result['_rc'] == 0 and result['changed'] is False and result['replayed'] is True
+    keys = [r['idempotency_key'] for r in posts(emu)]
+    assert len(keys) == 2 and keys[0] == keys[1] == result['idempotency_key'] and emu.runs_created == 1
     assert SENTINEL not in result['_stdout']
-    assert len(posts(emu)) == 1
+
+
+def test_start_failing_for_good_says_it_may_have_started(emulator_factory, run_module):
+    emu = emulator_factory({'tokens': [SENTINEL], 'workflows': [{'id': 'fl_wf_x'}],
+                            'faults': [{'method': 'POST', 'path': '/workflows/fl_wf_x/execute', 'kind': 'status',
+                                        'status': 503, 'times': None}]})
+    result = run_module(dict(api_url=emu.url, token=SENTINEL, workflow_id='fl_wf_x', http_retries=0))
+    assert result['_rc'] == 1 and result['changed'] is False and result['http_status'] == 503
+    assert 'HTTP 503' in result['msg'] and 'may or may not have started' in result['msg']
+    assert SENTINEL not in result['_stdout'] and len(posts(emu)) == 1

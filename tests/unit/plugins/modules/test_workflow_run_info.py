@@ -65,7 +65,7 @@ def test_wait_timeout_returns_last_run(emulator, run_module):
     result = run_module(conn(emulator, run_id='fl_run_forever', wait=True, wait_timeout=0.3, poll_interval=0.1,
                              logs='none'))
     assert result['failed'] is True
-    assert result['msg'].startswith('Wait timed out after 0.') and 'on run fl_run_forever: fl_run_forever running.' in result['msg']
+    assert result['msg'].startswith('Wait timed out after 0.') and result['msg'].endswith('on run fl_run_forever (running).')
     assert result['run']['status'] == 'running' and result['run']['logs'] == []
     assert 0.3 <= result['elapsed'] < 3
 
@@ -86,11 +86,11 @@ def test_workflow_listing_status_and_limit(emulator, run_module):
 
 
 @pytest.mark.parametrize('args, words', [
-    ({'run_id': 'fl_run_completed', 'workflow_id': 'fl_wf_main'}, 'mutually exclusive: run_id|workflow_id'),
+    ({'run_id': 'fl_run_completed', 'workflow_id': 'fl_wf_main'}, 'mutually exclusive: run_id|run_ids|workflow_id'),
     ({'run_id': 'fl_run_completed', 'status': ['failed']}, 'mutually exclusive: run_id|status'),
     ({'run_id': 'fl_run_completed', 'limit': 3}, 'mutually exclusive: run_id|limit'),
     ({'workflow_id': 'fl_wf_main', 'expected_status': ['completed']}, 'mutually exclusive: workflow_id|expected_status'),
-    ({}, 'one of the following is required: run_id, workflow_id'),
+    ({}, 'one of the following is required: run_id, run_ids, workflow_id'),
     ({'workflow_id': 'fl_wf_main', 'status': ['queued']}, 'value of status must be one or more of'),
     ({'run_id': 'fl_run_completed', 'logs': 'some'}, 'value of logs must be one of'),
     ({'workflow_id': 'fl_wf_main', 'wait': True}, 'wait needs run_id'),
@@ -166,8 +166,8 @@ def test_retry_warnings_reported(emulator, run_module):
     result = run_module(conn(emulator, run_id='fl_run_completed'))
     assert result['_rc'] == 0 and result['run']['status'] == 'completed'
     warnings = [w if isinstance(w, str) else w['event']['msg'] for w in result.get('warnings', [])]  # 2.19: WarningSummary
-    assert len(warnings) == 2
-    assert 'HTTP 503' in warnings[0] and 'retry 1 of 5 in 0.0 s' in warnings[0]
+    assert len(warnings) == 2, warnings
+    assert 'HTTP 503' in warnings[0] and 'said once' in warnings[0] and 'answers again' in warnings[1]
     assert emulator.count() == 3
 
 
@@ -181,4 +181,39 @@ def test_on_interaction_fail_keeps_run(emulator, run_module):
 def test_negative_limit_refused(limit, emulator, run_module):
     result = run_module(conn(emulator, workflow_id='fl_wf_paged', limit=limit))
     assert result.get('failed') is True and 'limit' in result['msg']
+    assert emulator.count() == 0
+
+
+# ---- run_ids: one task for a fleet ------------------------------------------------------------------
+
+def test_run_ids_wait_returns_runs_in_order(emulator, run_module):
+    result = run_module(conn(emulator, run_ids=['fl_run_slow', 'fl_run_completed', 'fl_run_slow'], wait=True,
+                             poll_interval=0.2))
+    assert result['_rc'] == 0 and 'run' not in result
+    assert [(r['id'], r['status']) for r in result['runs']] == [
+        ('fl_run_slow', 'completed'), ('fl_run_completed', 'completed'), ('fl_run_slow', 'completed')]
+    assert len(result['runs'][0]['logs']) == 3 and result['elapsed'] > 0
+
+
+def test_run_ids_failure_returns_every_runs_last_state(emulator, run_module):
+    result = run_module(conn(emulator, run_ids=['fl_run_completed', 'fl_run_forever'], wait=True, wait_timeout=0.5,
+                             poll_interval=0.1))
+    assert result['_rc'] == 1 and 'timed out' in result['msg'] and 'run' not in result
+    assert [(r['id'], r['status']) for r in result['runs']] == [('fl_run_completed', 'completed'), ('fl_run_forever', 'running')]
+
+
+def test_run_ids_not_found_is_data(emulator, run_module):
+    result = run_module(conn(emulator, run_ids=['fl_run_completed', 'fl_run_nope']))
+    assert result['_rc'] == 1 and (result['http_status'], result['api_code']) == (404, 'resource_missing')
+    assert result['api_message'] == 'Workflow run fl_run_nope not found.'
+
+
+@pytest.mark.parametrize('args, words', [
+    ({'run_ids': []}, 'run_ids is empty'),
+    ({'run_ids': ['fl_run_completed'], 'run_id': 'fl_run_completed'}, 'mutually exclusive: run_id|run_ids|workflow_id'),
+    ({'run_ids': ['fl_run_completed', 'fl_run_x/../y']}, "Invalid run id 'fl_run_x/../y'"),
+])
+def test_run_ids_bad_arguments_send_nothing(emulator, run_module, args, words):
+    result = run_module(conn(emulator, **args))
+    assert result['_rc'] == 1 and words in result['msg'], result['msg']
     assert emulator.count() == 0

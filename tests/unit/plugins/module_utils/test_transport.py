@@ -1,0 +1,310 @@
+"""The transport: auth, secrecy, redirects, TLS and proxy settings, error messages, body reads and checks."""
+
+import os
+import socket
+
+import pytest
+import requests
+import yaml
+
+from ansible_collections.altostrat.cloud.plugins.module_utils import _retry, _transport
+from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client, check_run
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratInputError
+
+from plugin_helpers import SENTINEL, TOKEN
+from testkit.collection import REPO
+from testkit.fakes import scripted
+
+RUN_PATH = '/workflows/runs/fl_run_completed'
+
+
+def fault(emu, **spec):
+    emu.add_faults([spec])
+
+
+@pytest.fixture
+def no_jitter(monkeypatch):
+    """Backoff without jitter: uniform(a, b) -> b."""
+    monkeypatch.setattr(_retry.random, 'uniform', lambda a, b: b)
+
+
+# ---- auth, netrc, user agent, api_url ----------------------------------------------------
+
+def test_bearer_token_sent(emulator, make_client):
+    run = make_client(emulator).get_run('fl_run_completed')
+    assert run['id'] == 'fl_run_completed' and run['status'] == 'completed'
+    (rec,) = emulator.requests
+    assert rec['authorization'] == 'Bearer ' + TOKEN
+    assert rec['auth_ok'] is True
+    assert rec['headers'].get('Accept') == 'application/json'
+
+
+def test_netrc_ignored(emulator, make_client, tmp_path, monkeypatch):
+    netrc = tmp_path / '.netrc'
+    netrc.write_text('machine 127.0.0.1 login netrcuser password netrcpass\ndefault login d password dp\n')
+    netrc.chmod(0o600)
+    monkeypatch.setenv('HOME', str(tmp_path))
+    monkeypatch.setenv('NETRC', str(netrc))
+    client = make_client(emulator)
+    assert client.session.trust_env is False
+    assert client.get_run('fl_run_completed')['status'] == 'completed'
+    (rec,) = emulator.requests
+    assert rec['authorization'] == 'Bearer ' + TOKEN
+
+
+def test_user_agent_names_collection_and_galaxy_version(emulator, make_client):
+    with open(os.path.join(REPO, 'galaxy.yml')) as f:
+        version = yaml.safe_load(f)['version']
+    make_client(emulator).get_run('fl_run_completed')
+    agent = emulator.requests[0]['headers']['User-Agent']
+    assert agent.startswith('altostrat.cloud/%s ' % version), agent
+    assert _transport.COLLECTION_VERSION == version
+
+
+def test_token_not_sent_to_another_origin_on_redirect(emulator_factory, make_client):
+    other = emulator_factory({'tokens': [TOKEN], 'runs': [{'id': 'fl_run_completed', 'workflow_id': 'fl_wf', 'finished': True}]})
+    first = emulator_factory({'tokens': [TOKEN], 'faults': [
+        {'kind': 'redirect', 'path': RUN_PATH, 'location': other.url + RUN_PATH}]})
+    with pytest.raises(AltostratAPIError) as info:
+        make_client(first).get_run('fl_run_completed')
+    assert info.value.status == 401  # the other origin never got the token, so it refused
+    assert first.requests[0]['authorization'] == 'Bearer ' + TOKEN
+    assert [(r['path'], r['auth_present']) for r in other.requests] == [(RUN_PATH, False)]
+
+
+def test_post_does_not_follow_redirects(emulator, make_client):
+    fault(emulator, method='POST', kind='redirect', status=307, location=emulator.url + '/workflows/fl_wf_main/execute')
+    with pytest.raises(AltostratAPIError) as info:
+        make_client(emulator).start_run('fl_wf_main')
+    assert info.value.status == 307 and emulator.count() == 1 and emulator.runs_created == 0
+
+
+@pytest.mark.parametrize('url, leak', [
+    ('http://user:pw-secret@127.0.0.1:1', 'pw-secret'),
+    ('http://127.0.0.1:1/?token=q-secret', 'q-secret'),
+    ('http://127.0.0.1:1/#f-secret', 'f-secret'),
+    ('ftp://127.0.0.1/', None),
+    ('', None),
+    ('http://127.0.0.1:notaport', None),
+])
+def test_bad_api_url_refused(url, leak):
+    with pytest.raises(AltostratInputError) as info:
+        Client(TOKEN, api_url=url)
+    assert 'api_url' in str(info.value)
+    if leak:
+        assert leak not in str(info.value)
+
+
+def test_api_url_trailing_slash_stripped_and_no_token_refused():
+    assert Client(TOKEN, api_url='http://127.0.0.1:1/base/').api_url == 'http://127.0.0.1:1/base'
+    with pytest.raises(AltostratInputError, match='No API token'):
+        Client('', api_url='http://127.0.0.1:1')
+
+
+# ---- the token never appears in errors -------------------------------------------------------
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.parametrize('case', ['401', '404', '503', 'html', 'truncated', 'not_json', 'refused'])
+def test_token_never_in_error(case, emulator_factory, make_client):
+    tokens = ['someone-else'] if case == '401' else [SENTINEL]
+    faults = {
+        '503': [{'kind': 'status', 'status': 503, 'times': None}],
+        'html': [{'kind': 'html', 'times': None}],
+        'truncated': [{'kind': 'truncated', 'times': None}],
+        'not_json': [{'kind': 'not_json'}],
+    }.get(case, [])
+    emu = emulator_factory({'tokens': tokens, 'runs': [{'id': 'fl_run_completed', 'workflow_id': 'fl_wf', 'finished': True}],
+                            'faults': faults})
+    target = 'http://127.0.0.1:%d' % _free_port() if case == 'refused' else emu
+    client = make_client(target, token=SENTINEL, http_retries=1)
+    run_id = 'fl_run_nope' if case == '404' else 'fl_run_completed'
+    with pytest.raises(AltostratAPIError) as info:
+        client.get_run(run_id)
+    exc = info.value
+    for text in (str(exc), repr(exc), repr(vars(exc)), exc.message):
+        assert SENTINEL not in text
+    assert '\n' not in str(exc)
+    assert str(exc).startswith('GET /workflows/runs/%s' % run_id)
+    if case == '401':
+        assert exc.status == 401 and 'Check the token' in str(exc)
+    if case == 'refused':
+        assert exc.status is None and exc.transient and 'could not reach' in str(exc)
+
+
+# ---- error messages and bodies --------------------------------------------------------------
+
+def test_error_names_method_path_status_and_api_message(emulator, make_client):
+    with pytest.raises(AltostratAPIError) as info:
+        make_client(emulator).get_run('fl_run_nope')
+    exc = info.value
+    assert str(exc) == ('GET /workflows/runs/fl_run_nope failed: HTTP 404 Not Found: '
+                        'Workflow run fl_run_nope not found. (resource_missing)')
+    assert (exc.method, exc.path, exc.status) == ('GET', '/workflows/runs/fl_run_nope', 404)
+    assert exc.api_message == 'Workflow run fl_run_nope not found.'
+
+
+def test_html_error_is_one_line_with_excerpt(emulator, make_client):
+    fault(emulator, path=RUN_PATH, kind='html', status=502)
+    with pytest.raises(AltostratAPIError) as info:
+        make_client(emulator, http_retries=0).get_run('fl_run_completed')
+    assert str(info.value) == ("GET %s failed: HTTP 502 Bad Gateway: a body that is not JSON (text/html): "
+                               "'<html><body><h1>502 Bad Gateway</h1></body></html>'" % RUN_PATH)
+    assert info.value.status == 502 and info.value.api_message is None
+
+
+def test_multiline_html_error_collapsed_and_cut(make_client):
+    client = make_client('http://api.test')
+    page = b'<html>\n<body>\n<h1>403 Forbidden</h1>\n<p>' + b'x' * 5000 + b'</p></body></html>\n'
+    scripted(client, [(403, {'Content-Type': 'text/html; charset=utf-8'}, page)])
+    with pytest.raises(AltostratAPIError) as info:
+        client.get_run('fl_run_a')
+    msg = str(info.value)
+    assert '\n' not in msg and len(msg) < 300
+    assert "not JSON (text/html): '<html> <body> <h1>403 Forbidden</h1> <p>xxx" in msg
+    assert msg.endswith("...'")
+
+
+def test_2xx_not_json(emulator, make_client):
+    fault(emulator, path=RUN_PATH, kind='not_json', times=None)
+    with pytest.raises(AltostratAPIError) as info:
+        make_client(emulator).get_run('fl_run_completed')
+    msg = str(info.value)
+    assert msg.startswith('GET %s: HTTP 200 answer has a body that is not JSON (application/json)' % RUN_PATH)
+    assert 'upstream said <b>hello</b>' in msg
+    assert not info.value.transient and emulator.count() == 1
+
+
+def test_truncated_body_is_transient_error(emulator, make_client):
+    fault(emulator, path=RUN_PATH, kind='truncated', times=None)
+    with pytest.raises(AltostratAPIError) as info:
+        make_client(emulator, http_retries=0).get_run('fl_run_completed')
+    assert info.value.transient and info.value.status == 200
+    assert 'cut off' in str(info.value) and '\n' not in str(info.value)
+
+
+@pytest.mark.parametrize('body, problem', [
+    ({'id': 'fl_run_completed', 'logs': []}, 'has no "status" for run fl_run_completed'),
+    ({'id': 'fl_run_completed', 'status': 'running', 'logs': 'nope'}, 'has "logs" that is not a list for run fl_run_completed'),
+    ({'status': 'running'}, 'is not a run object (no "id")'),
+    ([1, 2], 'is not a run object (got list)'),
+])
+def test_wrong_shape_run(body, problem, emulator, make_client):
+    fault(emulator, path=RUN_PATH, kind='wrong_shape', body=body)
+    with pytest.raises(AltostratAPIError) as info:
+        make_client(emulator).get_run('fl_run_completed')
+    assert str(info.value) == 'GET %s: HTTP 200 answer %s.' % (RUN_PATH, problem)
+
+
+def test_check_run_passes_unknown_fields_and_null_logs():
+    run = {'id': 'fl_run_a', 'status': 'queued_v2', 'logs': None, 'trigger_payload': {'x': 1}}
+    assert check_run(run, 'GET', '/p') is run
+
+
+def test_wrong_shape_page(emulator, make_client):
+    fault(emulator, path='/workflows/fl_wf_paged/executions', kind='wrong_shape')
+    with pytest.raises(AltostratAPIError, match=r'page=1: HTTP 200 answer is not a page of runs'):
+        make_client(emulator).list_runs('fl_wf_paged')
+
+
+def test_body_over_cap_by_content_length(emulator, make_client, monkeypatch):
+    monkeypatch.setattr(_transport, 'MAX_BODY_BYTES', 4096)
+    fault(emulator, path=RUN_PATH, kind='big', size=50000)
+    with pytest.raises(AltostratAPIError) as info:
+        make_client(emulator).get_run('fl_run_completed')
+    assert 'larger than' in str(info.value) and '(50000 bytes)' in str(info.value)
+    assert not info.value.transient and emulator.count() == 1
+
+
+def test_body_under_cap_read_whole(emulator, make_client, monkeypatch):
+    monkeypatch.setattr(_transport, 'MAX_BODY_BYTES', 60000)
+    fault(emulator, path=RUN_PATH, kind='big', size=50000)
+    run = make_client(emulator).get_run('fl_run_completed')
+    assert run['id'] == 'fl_run_big' and len(run['padding']) > 49000
+
+
+def test_body_over_cap_without_content_length(make_client, monkeypatch):
+    monkeypatch.setattr(_transport, 'MAX_BODY_BYTES', 1000)
+    monkeypatch.setattr(_transport, '_CHUNK', 100)
+    client = make_client('http://api.test')
+    adapter = scripted(client, [(200, {'Content-Type': 'application/json'}, b'{"id": "' + b'x' * 5000 + b'"}')])
+    with pytest.raises(AltostratAPIError) as info:
+        client.get_run('fl_run_a')
+    assert 'larger than' in str(info.value)
+    assert len(adapter.sent) == 1
+
+
+def test_slow_body_over_request_timeout_is_transient(make_client, clock, monkeypatch):
+    monkeypatch.setattr(_transport, '_CHUNK', 10)
+    client = make_client('http://api.test', request_timeout=5, http_retries=0)
+    body = b'{"id": "fl_run_a", "status": "running", "pad": "' + b'x' * 200 + b'"}'
+    scripted(client, [(200, {}, body)])
+    real_clock = client.transport.clock
+    ticks = iter(range(0, 1000, 1))
+    client.transport.clock = lambda: real_clock() + next(ticks)  # one second per chunk
+    with pytest.raises(AltostratAPIError) as info:
+        client.get_run('fl_run_a')
+    assert 'still incomplete after request_timeout=5s' in str(info.value) and info.value.transient
+
+
+def test_timeout_exception_is_transient_and_retried(make_client, clock, no_jitter):
+    client = make_client('http://api.test')
+    ok = b'{"id": "fl_run_a", "status": "completed"}'
+    adapter = scripted(client, [(0, {}, requests.exceptions.ReadTimeout('read timed out')), (200, {}, ok)])
+    assert client.get_run('fl_run_a')['status'] == 'completed'
+    assert len(adapter.sent) == 2 and clock.sleeps == [0.5]
+    assert 'no answer within request_timeout=30s' in client.warnings[0]
+
+
+def test_ssl_error_not_retried_and_explained(make_client, clock):
+    client = make_client('http://api.test')
+    adapter = scripted(client, [(0, {}, requests.exceptions.SSLError('certificate verify failed'))] * 3)
+    with pytest.raises(AltostratAPIError) as info:
+        client.get_run('fl_run_a')
+    assert len(adapter.sent) == 1 and 'ca_path' in str(info.value) and not info.value.transient
+
+
+def test_empty_2xx_body_is_not_a_run(make_client):
+    client = make_client('http://api.test')
+    scripted(client, [(200, {}, b'')])
+    with pytest.raises(AltostratAPIError, match=r'is not a run object \(got NoneType\)'):
+        client.get_run('fl_run_a')
+
+
+# ---- environment proxies (trust_env is off, so they are applied explicitly) -----------------
+
+def test_environment_proxy_applied(monkeypatch):
+    for name in ('NO_PROXY', 'no_proxy', 'HTTPS_PROXY', 'https_proxy', 'ALL_PROXY', 'all_proxy'):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv('HTTPS_PROXY', 'http://proxy.invalid:3128')
+    client = Client(TOKEN, api_url='https://v1.api.altostrat.io')
+    assert client.session.proxies.get('https') == 'http://proxy.invalid:3128'
+    monkeypatch.setenv('NO_PROXY', 'v1.api.altostrat.io')
+    assert 'https' not in Client(TOKEN, api_url='https://v1.api.altostrat.io').session.proxies
+
+
+def test_ca_bundle_from_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv('CURL_CA_BUNDLE', raising=False)
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', str(tmp_path / 'env.pem'))
+    assert Client(TOKEN, api_url='https://x.test').session.verify == str(tmp_path / 'env.pem')
+    assert Client(TOKEN, api_url='https://x.test', ca_path='/p.pem').session.verify == '/p.pem'
+    monkeypatch.delenv('REQUESTS_CA_BUNDLE')
+    assert Client(TOKEN, api_url='https://x.test').session.verify is True
+
+
+# ---- tokens that cannot go in a header ---------------------------------------------------------
+
+@pytest.mark.parametrize('suffix', ['\n', '\r\nX-Injected: 1', '\u2019'])
+def test_token_with_bad_characters_gives_clean_error(suffix, emulator_factory, make_client):
+    emu = emulator_factory({'tokens': [SENTINEL], 'runs': [{'id': 'fl_run_a', 'workflow_id': 'fl_wf', 'finished': True}]})
+    try:
+        run = make_client(emu, token=SENTINEL + suffix).get_run('fl_run_a')
+    except (AltostratAPIError, AltostratInputError) as exc:  # a clean, token-free refusal is fine
+        assert SENTINEL not in str(exc)
+    else:  # so is using the stripped token
+        assert run['id'] == 'fl_run_a' and suffix.strip() == ''
+    assert all('X-Injected' not in r['headers'] for r in emu.requests)
