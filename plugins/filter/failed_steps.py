@@ -47,9 +47,9 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "Failed nodes: {{ preflight.run | altostrat.cloud.failed_steps | map(attribute='node_id') | join(', ') }}"
 
-- name: Open a ticket for each failed step, with what it answered
+- name: Report each failed step, with what it answered
   ansible.builtin.debug:
-    msg: "{{ item.node_id }} ({{ item.component_id }}): {{ item.output }}"
+    msg: "{{ item.node_id }} ({{ item.component_id | default('no component', true) }}): {{ item.output | to_json }}"
   loop: "{{ preflight.run | altostrat.cloud.failed_steps }}"
 '''
 
