@@ -132,7 +132,7 @@ def main():
     if problems:
         failed = True
         print(f"FAIL ansible-doc -t filter -l {NAMESPACE}: {'; '.join(problems)}")
-    elif any(ptype == "filter" for ptype, _ in found):
+    elif any(found_type == "filter" for found_type, found_name in found):
         print(f"ok   ansible-doc -t filter -l {NAMESPACE}")
 
     print("antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .")
