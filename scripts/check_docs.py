@@ -1,11 +1,15 @@
 #!/usr/bin/env python
 """Docs check for altostrat.cloud.
 
-1. For every module (plugins/modules) and lookup (plugins/lookup) plugin, run
-   `ansible-doc -t <type> altostrat.cloud.<name>` and fail if it errors, cannot find
-   the plugin, or renders without the plugin name or an EXAMPLES section; for every
-   role (roles/*/meta/argument_specs.yml), `ansible-doc -t role` must render its entry point.
+1. For every module (plugins/modules), lookup (plugins/lookup) and filter (plugins/filter: one
+   filter per file, named after it) plugin, run `ansible-doc -t <type> altostrat.cloud.<name>` and
+   fail if it errors, cannot find the plugin, or renders without its page heading (the FQCN and the
+   file it documents), an EXAMPLES section or, for a filter, a RETURN VALUES section; for every role
+   (roles/*/meta/argument_specs.yml), `ansible-doc -t role` must render its entry point.
    (ansible-doc exits 0 even when the plugin is missing, so its output is checked.)
+   Filters are also listed (`ansible-doc -t filter -l --json altostrat.cloud`): the plugin loader
+   must find exactly the filters the files name, each documented, with nothing on stderr (as
+   ansible-test's ansible-doc sanity test wants).
 2. `antsibull-docs lint-collection-docs --plugin-docs .` (markup, references, schema), in an
    environment where the only altostrat.cloud it can find is its own copy of this tree: given a
    second one (the .build tree through ANSIBLE_COLLECTIONS_PATH or PYTHONPATH), it writes each
@@ -16,6 +20,7 @@
 Needs ANSIBLE_COLLECTIONS_PATH pointing at a dir containing
 ansible_collections/altostrat/cloud (the Makefile sets this to .build).
 """
+import json
 import os
 import re
 import subprocess
@@ -25,7 +30,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMESPACE = "altostrat.cloud"
-PLUGIN_DIRS = {"module": "plugins/modules", "lookup": "plugins/lookup"}
+PLUGIN_DIRS = {"module": "plugins/modules", "lookup": "plugins/lookup", "filter": "plugins/filter"}
+# Sections a page must have, by plugin type (roles: an entry point, checked apart).
+SECTIONS = {"module": ("EXAMPLES",), "lookup": ("EXAMPLES",), "filter": ("EXAMPLES", "RETURN VALUES")}
 # Only diagnostics emitted by ansible-doc itself, not words inside a plugin's own docs.
 BAD_LINE = re.compile(r"^\s*(\[ERROR\]|ERROR[!:]|\[WARNING\]:.*not found)|\bwas not found\b", re.M)
 
@@ -39,6 +46,14 @@ def plugins():
         yield "role", spec.parent.parent.name
 
 
+def heading(ptype, name):
+    """The first line of the page ansible-doc renders for a plugin: `> FILTER altostrat.cloud.step (<path>)`
+    (ansible-core 2.16 to 2.18: `> ALTOSTRAT.CLOUD.STEP    (<path>)`), naming the file it documents."""
+    fqcn = re.escape(f"{NAMESPACE}.{name}")
+    source = re.escape(f"{PLUGIN_DIRS[ptype]}/{name}.")  # .py, or a .yml sidecar
+    return re.compile(rf"^> (?:{ptype} )?{fqcn}\s+\(.*{source}(?:py|ya?ml)\)$", re.M | re.I)
+
+
 def check_ansible_doc(ptype, name):
     fqcn = f"{NAMESPACE}.{name}"
     env = dict(os.environ, ANSIBLE_NOCOLOR="1")
@@ -48,16 +63,48 @@ def check_ansible_doc(ptype, name):
     problems = []
     if proc.returncode != 0:
         problems.append(f"exit code {proc.returncode}")
-    if fqcn not in out:
+    if fqcn.lower() not in out.lower():  # ansible-core 2.16 to 2.18 write it in capitals
         problems.append(f"output does not mention {fqcn}")
-    if ptype != "role" and "EXAMPLES" not in out:
-        problems.append("no EXAMPLES section")
+    if ptype != "role" and not heading(ptype, name).search(out):
+        problems.append(f"no page heading for {fqcn} from {PLUGIN_DIRS[ptype]}/{name}.py")
+    for section in SECTIONS.get(ptype, ()):
+        if not re.search(rf"^{section}:", out, re.M):
+            problems.append(f"no {section} section")
     if ptype == "role" and not re.search(r"ENTRY POINT: \W*main\b", out):
         problems.append("no main entry point")
     bad = BAD_LINE.search(out)
     if bad:
         problems.append(f"diagnostic: {bad.group(0).strip()}")
     return fqcn, problems, out
+
+
+def check_filter_list():
+    """The plugin loader finds exactly the filters plugins/filter names, each documented, with nothing on stderr."""
+    expected = sorted(f"{NAMESPACE}.{name}" for ptype, name in plugins() if ptype == "filter")
+    if not expected:
+        return []
+    env = dict(os.environ, ANSIBLE_NOCOLOR="1")
+    proc = subprocess.run(["ansible-doc", "-t", "filter", "-l", "--json", NAMESPACE], cwd=ROOT, env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, check=False)
+    problems = []
+    if proc.returncode != 0:
+        problems.append(f"exit code {proc.returncode}")
+    if proc.stderr.strip():
+        problems.append(f"stderr: {proc.stderr.strip()}")
+    try:
+        listed = json.loads(proc.stdout or "{}")
+    except ValueError:
+        return problems + [f"not JSON: {proc.stdout[:200]!r}"]
+    missing = sorted(set(expected) - set(listed))
+    extra = sorted(set(listed) - set(expected))
+    if missing:
+        problems.append(f"not found by the plugin loader: {', '.join(missing)}")
+    if extra:
+        problems.append(f"filters without a file of their name in plugins/filter: {', '.join(extra)}")
+    undocumented = sorted(name for name, text in listed.items() if text == "UNDOCUMENTED")
+    if undocumented:
+        problems.append(f"undocumented: {', '.join(undocumented)}")
+    return problems
 
 
 def lint_collection_docs():
@@ -80,6 +127,13 @@ def main():
             print(f"FAIL {ptype} {fqcn}: {'; '.join(problems)}\n{out}")
         else:
             print(f"ok   {ptype} {fqcn}")
+
+    problems = check_filter_list()
+    if problems:
+        failed = True
+        print(f"FAIL ansible-doc -t filter -l {NAMESPACE}: {'; '.join(problems)}")
+    elif any(found_type == "filter" for found_type, found_name in found):
+        print(f"ok   ansible-doc -t filter -l {NAMESPACE}")
 
     print("antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .")
     if lint_collection_docs():

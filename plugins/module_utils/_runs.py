@@ -11,7 +11,7 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratRunError
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError, AltostratRunError
 
 TERMINAL = frozenset(('completed', 'failed'))
 AWAITING = 'awaiting_ui_interaction'
@@ -69,3 +69,98 @@ def filter_logs(run, mode):
     else:
         logs[:] = [entry for entry in logs if not (isinstance(entry, dict) and entry.get('status') == 'success')]
     return run
+
+
+# ---- Step entries, for the filters --------------------------------------------------------------------------------
+# Every server string that goes into a message is made one line and cut (``one_line``): node IDs and run IDs come
+# from the API and may hold line breaks or run long.
+
+ID_LIMIT = 60
+NODES_SHOWN = 10
+_ESCAPES = {'\n': '\\n', '\r': '\\r', '\t': '\\t'}
+
+
+def one_line(value, limit=ID_LIMIT):
+    """``value`` as text on one line: line breaks and other control characters escaped, cut to ``limit`` characters."""
+    text = value if isinstance(value, str) else str(value)
+    chars = []
+    for char in text:
+        code = ord(char)
+        if char in _ESCAPES:
+            chars.append(_ESCAPES[char])
+        elif code < 0x20 or 0x7f <= code < 0xa0 or char in u'\u2028\u2029':
+            chars.append('\\x%02x' % code if code < 0x100 else '\\u%04x' % code)
+        else:
+            chars.append(char)
+    text = ''.join(chars)
+    return text if len(text) <= limit else text[:limit - 3] + '...'
+
+
+def _kind(value):
+    if value is None:
+        return 'null'
+    for types, name in ((bool, 'a boolean'), (str, 'a string'), ((int, float), 'a number'), (dict, 'a dict'),
+                        ((list, tuple), 'a list')):
+        if isinstance(value, types):
+            return name
+    return one_line(type(value).__name__)
+
+
+def _run_name(run_id):
+    return 'the run' if run_id is None else 'run %s' % one_line(run_id)
+
+
+def run_logs(value, name):
+    """``(run_id, logs)`` of ``value``, a run (dict) or its logs (list), for the filter ``name``.
+
+    ``run_id`` is None for a logs list; ``logs`` is None for a run that carries none (a run listed by workflow, not
+    read by run ID). Anything else raises AltostratInputError with one line.
+    """
+    if isinstance(value, (list, tuple)):
+        return None, value
+    if not isinstance(value, dict):
+        raise AltostratInputError('%s expects a run (a dict with logs, as the altostrat.cloud modules and lookup return '
+                                  'it) or its logs list, got %s.' % (name, _kind(value)))
+    if 'logs' not in value and isinstance(value.get('run'), dict):
+        raise AltostratInputError('%s expects a run or its logs list, got a task result holding a run: give it the '
+                                  'run, as in result.run | %s.' % (name, name))
+    if 'logs' not in value and 'id' not in value and 'status' not in value:
+        raise AltostratInputError('%s expects a run or its logs list, got a dict with no logs, id or status.' % name)
+    logs = value.get('logs')
+    if logs is not None and not isinstance(logs, (list, tuple)):
+        raise AltostratInputError('%s: the logs of %s are %s, not a list.' % (name, _run_name(value.get('id')), _kind(logs)))
+    return value.get('id'), logs
+
+
+def find_step(value, node_id, name='altostrat.cloud.step'):
+    """The log entry of ``node_id`` in ``value`` (a run or its logs), the last one if the node ran more than once.
+
+    Raises AltostratInputError with one line naming the node, the run (when known) and the nodes present.
+    """
+    run_id, logs = run_logs(value, name)
+    if not isinstance(node_id, str) or not node_id:
+        raise AltostratInputError('%s needs a node ID, a non-empty string such as n2, got %s.'
+                                  % (name, 'an empty string' if node_id == '' else _kind(node_id)))
+    for entry in reversed(logs or ()):
+        if isinstance(entry, dict) and entry.get('node_id') == node_id:
+            return entry
+    is_run = isinstance(value, dict)
+    text = '%s: no step of node %s in %s' % (name, one_line(node_id), _run_name(run_id) if is_run else 'the logs given')
+    nodes = []
+    for entry in logs or ():
+        if isinstance(entry, dict) and entry.get('node_id') not in nodes:
+            nodes.append(entry.get('node_id'))
+    if nodes:
+        shown = ', '.join(one_line(node) for node in nodes[:NODES_SHOWN])
+        if len(nodes) > NODES_SHOWN:
+            shown += ' and %d more' % (len(nodes) - NODES_SHOWN)
+        text += '; %s nodes %s.' % ('its logs have' if is_run else 'they have', shown)
+    elif logs is None:
+        text += ': it carries no logs (a run listed by workflow_id has none; read it by run_id).'
+    elif logs:
+        text += ': none of its %d entries is a log entry (a dict).' % len(logs)
+    elif is_run:
+        text += ': its logs are empty (it was read with logs: none, or no step has run yet).'
+    else:
+        text += ': the list is empty.'
+    raise AltostratInputError(text)

@@ -4,7 +4,8 @@
 ``localhost`` (local connection, this venv's Python) with ``ALTOSTRAT_API_URL``/``ALTOSTRAT_TOKEN`` pointing
 at the emulator unless ``env=False``, custom stats shown (``testkit.playbook.run_playbook``: private HOME and
 ``ansible.cfg``), and returns its ``PlaybookResult`` (``rc``, ``output``, ...) with one more attribute,
-``run`` — the ``workflow_gate_run`` fact the playbook wrote out (``None`` when it was never set).
+``run`` — the ``workflow_gate_run`` fact the playbook wrote out (``None`` when it was never set) — and one more,
+``failed_steps``, the ``workflow_gate_failed_steps`` fact (``None`` likewise).
 """
 
 import os
@@ -34,6 +35,8 @@ SCENARIO = {
          'status': 'completed', 'steps': 2},
         {'id': 'fl_run_gate_warn', 'workflow_id': 'fl_gate_ok', 'finished': True, 'status': 'completed',
          'steps': 2, 'warning_steps': [1], 'error_message': 'Step n1 returned a warning'},
+        {'id': 'fl_run_gate_carried_on', 'workflow_id': 'fl_gate_ok', 'finished': True, 'status': 'completed',
+         'steps': 3, 'failed_steps': [1], 'error_message': 'Step n1 failed; the run carried on'},
     ],
 }
 
@@ -64,6 +67,7 @@ def gate(gate_emulator, tmp_path):
         result = run_playbook(work, os.path.join(HERE, 'playbooks', playbook), extra_vars=all_vars, env=environ,
                               check=check, verbosity=verbosity, timeout=120)
         result.run = result.results.get('workflow_gate_run')  # the fact the playbook wrote out, or None
+        result.failed_steps = result.results.get('workflow_gate_failed_steps')
         return result
 
     return run

@@ -21,10 +21,13 @@ def test_start_mode_opens_the_gate(gate, gate_emulator):
     assert run['trigger_payload'] == {'change': 'CHG0042'}
     assert [entry['node_id'] for entry in run['logs']] == ['n0', 'n1']
     assert 'Workflow gate open: run %s is completed.' % run['id'] in result.output
+    assert 'Failed steps it carried on past' not in result.output
+    assert result.failed_steps == []
     assert 'deploying after %s' % run['id'] in result.output
-    # set_stats published the whole run (ANSIBLE_SHOW_CUSTOM_STATS shows it at the end)
+    # set_stats published the whole run, and its failed steps (ANSIBLE_SHOW_CUSTOM_STATS shows them at the end)
     custom = result.output.split('CUSTOM STATS:', 1)[1]
     assert 'workflow_gate_run' in custom and run['id'] in custom
+    assert 'workflow_gate_failed_steps' in custom
 
 
 def test_watch_mode_waits_and_starts_nothing(gate, gate_emulator):
@@ -46,25 +49,46 @@ def test_failed_run_ends_with_one_readable_message(gate, gate_emulator):
     assert [entry['node_id'] for entry in run['logs'] if entry['status'] == 'error'] == ['n1']
     fatal = fatal_lines(result.output)
     assert len(fatal) == 1, result
-    assert ('Workflow gate closed: run %s is failed, expected completed: '
+    # the message of the module (altostrat.cloud's one format, _runs.check_expected), after the gate's prefix
+    assert ('Workflow gate closed: Expected status completed, but run %s is failed: '
             'Webhook request failed: 500 Internal Server Error; failed steps: node n1 (webhook) output {'
             % run['id']) in fatal[0]
     assert '"logs"' not in fatal[0] and 'fl_log_' not in fatal[0]
     assert 'deploying after' not in result.output
-    # the fact and the stats are still there for whoever handles the failure
-    assert 'workflow_gate_run' in result.output.split('CUSTOM STATS:', 1)[1]
+    # the facts and the stats are still there for whoever handles the failure
+    assert result.failed_steps == [entry for entry in run['logs'] if entry['status'] == 'error']
+    custom = result.output.split('CUSTOM STATS:', 1)[1]
+    assert 'workflow_gate_run' in custom and 'workflow_gate_failed_steps' in custom
 
 
 def test_completed_with_error_message_passes(gate):
     result = gate({'workflow_gate_run_id': 'fl_run_gate_warn'})
     assert result.rc == 0, result
     assert result.run['error_message'] == 'Step n1 returned a warning'
+    assert result.failed_steps == []  # a warning step is not a failed one
+
+
+def test_completed_past_a_failed_step_passes_and_names_it(gate):
+    result = gate({'workflow_gate_run_id': 'fl_run_gate_carried_on'})
+    assert result.rc == 0, result
+    assert result.run['status'] == 'completed'
+    assert [entry['node_id'] for entry in result.failed_steps] == ['n1']
+    assert result.failed_steps[0]['status'] == 'error'
+    assert 'Workflow gate open: run fl_run_gate_carried_on is completed. Failed steps it carried on past: n1.' in result.output
 
 
 def test_expected_status_can_accept_a_failure(gate):
     result = gate({'workflow_gate_workflow_id': 'fl_gate_fails', 'workflow_gate_expected_status': ['completed', 'failed']})
     assert result.rc == 0, result
     assert result.run['status'] == 'failed'
+    assert [entry['node_id'] for entry in result.failed_steps] == ['n1']
+
+
+def test_no_expected_status_keeps_the_gate_closed(gate, gate_emulator):
+    result = gate({'workflow_gate_workflow_id': 'fl_gate_ok', 'workflow_gate_expected_status': []})
+    assert result.rc == 2, result
+    assert 'needs at least one status in workflow_gate_expected_status' in result.output
+    assert gate_emulator.count() == 0
 
 
 def test_awaiting_interaction_stops_and_names_the_reason(gate):
@@ -72,15 +96,17 @@ def test_awaiting_interaction_stops_and_names_the_reason(gate):
     assert result.rc == 2, result
     fatal = fatal_lines(result.output)
     assert len(fatal) == 1, result
-    assert ('run fl_run_gate_awaiting is awaiting_ui_interaction, expected completed '
-            '(it needs a person to answer in the Altostrat UI)') in fatal[0]
+    assert ('Workflow gate closed: Expected status completed, but run fl_run_gate_awaiting is awaiting_ui_interaction '
+            '(it needs a person to answer in the Altostrat UI).') in fatal[0]
     assert result.run['status'] == 'awaiting_ui_interaction'
 
 
 def test_timeout_fails_with_the_last_state_seen(gate):
     result = gate({'workflow_gate_run_id': 'fl_run_gate_forever', 'workflow_gate_timeout': 1})
     assert result.rc == 2, result
-    assert 'Workflow gate closed: Wait timed out after' in fatal_lines(result.output)[-1]
+    fatal = fatal_lines(result.output)
+    assert len(fatal) == 1, result
+    assert 'Workflow gate closed: Wait timed out after' in fatal[0]
     assert result.run['id'] == 'fl_run_gate_forever'
     assert result.run['status'] == 'running'
 
