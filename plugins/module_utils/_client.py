@@ -27,7 +27,7 @@ from urllib.parse import quote
 from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Budget
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
 from ansible_collections.altostrat.cloud.plugins.module_utils._retry import Retrier
-from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_line
+from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id
 from ansible_collections.altostrat.cloud.plugins.module_utils._transport import REQUESTS_IMPORT_ERROR, Transport, check_token  # noqa: F401
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_id
 
@@ -143,9 +143,9 @@ def check_run(run, method, path, status=200):
     elif not isinstance(run.get('id'), str):
         problem = 'is not a run object (no "id")'
     elif not isinstance(run.get('status'), str):
-        problem = 'has no "status" for run %s' % one_line(run['id'], 80)
+        problem = 'has no "status" for run %s' % one_id(run['id'])
     elif 'logs' in run and run['logs'] is not None and not isinstance(run['logs'], list):
-        problem = 'has "logs" that is not a list for run %s' % one_line(run['id'], 80)
+        problem = 'has "logs" that is not a list for run %s' % one_id(run['id'])
     else:
         return run
     answer = 'HTTP %d answer' % status if status else 'the answer'

@@ -12,6 +12,7 @@ __metaclass__ = type
 import json
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError, AltostratRunError
+from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id, one_line
 
 TERMINAL = frozenset(('completed', 'failed'))
 AWAITING = 'awaiting_ui_interaction'
@@ -26,25 +27,26 @@ def failed_steps(run):
 
 
 def _step(entry, with_output):
-    text = 'node %s' % entry.get('node_id')
+    text = 'node %s' % one_id(entry.get('node_id'))
     if entry.get('component_id'):
-        text += ' (%s)' % entry['component_id']
+        text += ' (%s)' % one_id(entry['component_id'])
     if with_output and entry.get('output') is not None:
-        output = json.dumps(entry['output'], sort_keys=True, separators=(',', ':'))
-        text += ' output %s' % (output if len(output) <= 200 else output[:200] + '...')
+        text += ' output %s' % one_line(json.dumps(entry['output'], sort_keys=True, separators=(',', ':')), 200)
     return text
 
 
 def describe(run, with_output=False):
-    """One line: the run, its status, its error message and the steps that failed."""
-    text = 'run %s is %s' % (run.get('id'), run.get('status'))
+    """One line, whatever the server sent: the run, its status, its error message and the steps that failed."""
+    text = 'run %s is %s' % (one_id(run.get('id')), one_id(run.get('status')))
     if run.get('status') == AWAITING:
         text += ' (it needs a person to answer in the Altostrat UI)'
     if run.get('error_message'):
-        text += ': %s' % ' '.join(str(run['error_message']).split())
+        text += ': %s' % one_line(run['error_message'], 300)
     steps = failed_steps(run)
     if steps:
-        text += '; failed steps: %s' % '; '.join(_step(entry, with_output) for entry in steps)
+        text += '; failed steps: %s' % '; '.join(_step(entry, with_output) for entry in steps[:5])
+        if len(steps) > 5:
+            text += ' and %d more' % (len(steps) - 5)
     return text
 
 
@@ -75,25 +77,7 @@ def filter_logs(run, mode):
 # Every server string that goes into a message is made one line and cut (``one_line``): node IDs and run IDs come
 # from the API and may hold line breaks or run long.
 
-ID_LIMIT = 60
 NODES_SHOWN = 10
-_ESCAPES = {'\n': '\\n', '\r': '\\r', '\t': '\\t'}
-
-
-def one_line(value, limit=ID_LIMIT):
-    """``value`` as text on one line: line breaks and other control characters escaped, cut to ``limit`` characters."""
-    text = value if isinstance(value, str) else str(value)
-    chars = []
-    for char in text:
-        code = ord(char)
-        if char in _ESCAPES:
-            chars.append(_ESCAPES[char])
-        elif code < 0x20 or 0x7f <= code < 0xa0 or char in u'\u2028\u2029':
-            chars.append('\\x%02x' % code if code < 0x100 else '\\u%04x' % code)
-        else:
-            chars.append(char)
-    text = ''.join(chars)
-    return text if len(text) <= limit else text[:limit - 3] + '...'
 
 
 def _kind(value):
@@ -103,11 +87,11 @@ def _kind(value):
                         ((list, tuple), 'a list')):
         if isinstance(value, types):
             return name
-    return one_line(type(value).__name__)
+    return one_id(type(value).__name__)
 
 
 def _run_name(run_id):
-    return 'the run' if run_id is None else 'run %s' % one_line(run_id)
+    return 'the run' if run_id is None else 'run %s' % one_id(run_id)
 
 
 def run_logs(value, name):
@@ -145,13 +129,13 @@ def find_step(value, node_id, name='altostrat.cloud.step'):
         if isinstance(entry, dict) and entry.get('node_id') == node_id:
             return entry
     is_run = isinstance(value, dict)
-    text = '%s: no step of node %s in %s' % (name, one_line(node_id), _run_name(run_id) if is_run else 'the logs given')
+    text = '%s: no step of node %s in %s' % (name, one_id(node_id), _run_name(run_id) if is_run else 'the logs given')
     nodes = []
     for entry in logs or ():
         if isinstance(entry, dict) and entry.get('node_id') not in nodes:
             nodes.append(entry.get('node_id'))
     if nodes:
-        shown = ', '.join(one_line(node) for node in nodes[:NODES_SHOWN])
+        shown = ', '.join(one_id(node) for node in nodes[:NODES_SHOWN])
         if len(nodes) > NODES_SHOWN:
             shown += ' and %d more' % (len(nodes) - NODES_SHOWN)
         text += '; %s nodes %s.' % ('its logs have' if is_run else 'they have', shown)

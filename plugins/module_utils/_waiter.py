@@ -28,7 +28,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Bud
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratRunError, AltostratTimeoutError)
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import AWAITING, KNOWN_STATUSES, TERMINAL, describe
-from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_line
+from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id
 
 MAX_WORKERS = 4
 PROGRESS_EVERY = 30.0
@@ -148,11 +148,11 @@ class Waiter:
         status = run.get('status')
         if status not in KNOWN_STATUSES and (before is None or before.get('status') != status):
             self.warn('Run %s has status %r, which this collection does not know; treating it as still running.'
-                      % (one_line(run.get('id'), 80), one_line(status, 40)))
+                      % (one_id(run.get('id')), one_id(status)))
 
     def _timed_out(self, run_ids, pending, last, error, elapsed):
         if len(run_ids) == 1:
-            what = 'run %s (%s)' % (one_line(pending[0], 80), _status(last.get(pending[0])))
+            what = 'run %s (%s)' % (one_id(pending[0]), _status(last.get(pending[0])))
         else:
             what = '%d of %d runs: %s' % (len(pending), len(run_ids), _states(pending, last))
         why = '; the last poll failed: %s' % str(error).rstrip('.') if error is not None else ''
@@ -162,9 +162,9 @@ class Waiter:
 
 
 def _status(run):
-    return one_line((run or {}).get('status', 'not polled yet'), 40)
+    return one_id((run or {}).get('status', 'not polled yet'))
 
 
 def _states(run_ids, last, limit=10):
-    shown = ', '.join('%s %s' % (one_line(run_id, 80), _status(last.get(run_id))) for run_id in run_ids[:limit])
+    shown = ', '.join('%s %s' % (one_id(run_id), _status(last.get(run_id))) for run_id in run_ids[:limit])
     return shown + (' and %d more' % (len(run_ids) - limit) if len(run_ids) > limit else '')

@@ -138,7 +138,7 @@ def test_failed_run_fails_the_job_with_one_message(awx_job):
     failures = [event for event in runner.events if event['event'] == 'runner_on_failed']
     assert len(failures) == 1, failures
     msg = failures[0]['event_data']['res']['msg']
-    assert msg.startswith('Workflow gate closed: run %s is failed, expected completed: ' % run['id'])
+    assert msg.startswith('Workflow gate closed: Expected status completed, but run %s is failed: ' % run['id'])
     assert 'Webhook request failed: 500 Internal Server Error' in msg
     assert '; failed steps: node n1 (webhook) output {' in msg
     assert '\n' not in msg
