@@ -119,6 +119,11 @@ class Client:
         answer, key = self._post(path, None, idempotency_key)
         return _new_run(answer, path), key, _replayed(answer)
 
+    @property
+    def own_replay(self):
+        """The last start was sent more than once: a replay may be of the run this task's own first attempt started."""
+        return self.retrier.resent > 0
+
     def _post(self, path, body, idempotency_key):
         key = idempotency_key or str(uuid.uuid4())
         return self.request('POST', path, json_body=body, headers={'Idempotency-Key': key}), key

@@ -52,10 +52,11 @@ class Retrier:
         self.warn = warn or (lambda message: None)
         self.trouble = None  # (first failure time, failed attempts) while requests keep failing
         self.requests = 0  # requests sent (for results and benchmarks)
+        self.resent = 0  # attempts of the last request that may have reached the server but got no good answer
 
     def request(self, method, path, params=None, json_body=None, headers=None, retry=True, deadline=None):
         """The ``Answer`` of a request; ``retry=False`` sends it once unless the API throttled it."""
-        attempt = throttled = 0
+        attempt = throttled = self.resent = 0
         while True:
             self.budget.acquire(timeout=None if deadline is None else max(0.0, deadline - self.clock()))
             self.requests += 1
@@ -70,7 +71,7 @@ class Retrier:
                         raise
                 elif exc.transient:
                     self._troubled(exc)
-                    attempt += 1
+                    attempt = self.resent = attempt + 1
                     if not retry or attempt > self.http_retries:
                         raise _hint(exc, method, headers)
                     delay = min(exc.retry_after, MAX_RETRY_AFTER) if exc.retry_after is not None else backoff(attempt)

@@ -49,7 +49,7 @@ options:
   idempotency_key:
     description:
       - Sent as the C(Idempotency-Key) header. A repeat of the same key within 24 hours returns the first run instead
-        of starting another one (RV(replayed) is then V(true) and the task reports no change).
+        of starting another one (RV(replayed) is then V(true), and the task reports no change).
       - Without it the task makes a fresh UUID, which every retry of this start reuses; so a task that is run again
         starts a new run. Give a key to make running the whole task again safe too.
       - Use a value that is the same for every attempt of one intent and new for each new intent and each host, for
@@ -199,17 +199,18 @@ def main():
         required_together=[('resume_run_id', 'resume_node_id')],
     )
     params = module.params
-    started = {}
+    started = dict(changed=False)
     try:
         client = make_client(params, warn=module.warn)
         if module.check_mode:
             module.exit_json(changed=True, msg='Check mode: no run was started.')
         run, key, replayed = start(client, params)
-        started = dict(idempotency_key=key, replayed=replayed)
+        # a replay of a run an earlier task started changes nothing; one of this task's own lost first attempt does
+        started = dict(idempotency_key=key, replayed=replayed, changed=not replayed or client.own_replay)
         runs, elapsed = settle(client, [run['id']], params, warn=module.warn, known={run['id']: run})
     except AltostratError as exc:
-        fail_from(module, exc, changed=bool(started) and not started['replayed'], **started)
-    module.exit_json(changed=not replayed, run=runs[0], elapsed=round(elapsed, 3), **started)
+        fail_from(module, exc, **started)
+    module.exit_json(run=runs[0], elapsed=round(elapsed, 3), **started)
 
 
 if __name__ == '__main__':
