@@ -51,7 +51,8 @@ options:
     description:
       - What to do when a run is V(awaiting_ui_interaction), paused until a person answers in the Altostrat UI
         (no API call can answer it).
-      - V(stop) returns at once with the run as it is; combine with O(expected_status) to fail the task then.
+      - V(stop) stops waiting at once; the task then fails unless O(expected_status) admits
+        V(awaiting_ui_interaction) (or is V([any])), and returns the run as it is.
       - V(wait) keeps waiting, until the person answers or O(wait_timeout) runs out.
       - V(fail) fails the task at once.
       - Only used with O(wait=true).
@@ -60,9 +61,14 @@ options:
     default: stop
   expected_status:
     description:
-      - Statuses the run must have, after any wait, for the task to succeed, for example V([completed]).
-      - Otherwise the task fails with a message naming the run, its status, its C(error_message) and the steps whose
-        log status is V(error); the run is still returned.
+      - Statuses the run must have for the task to succeed, for example V([completed, failed]).
+      - With O(wait=true) it defaults to V([completed]), so a gate fails closed. A run that V(failed), or that stops
+        for a person (V(awaiting_ui_interaction) with O(on_interaction=stop)), fails the task with a message naming
+        the run, its status, its C(error_message) and the steps whose log status is V(error); the run is still
+        returned. Without O(wait) nothing is asserted unless this is given.
+      - V([any]) accepts any ending, to wait and then decide in a later task.
+      - Each value is checked before any request is sent; the statuses are V(pending), V(running), V(completed),
+        V(failed) and V(awaiting_ui_interaction).
       - A run that completed may still carry an C(error_message) (a step failed but the run carried on); it passes.
     type: list
     elements: str

@@ -77,6 +77,8 @@ from ansible.utils.display import Display
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
 from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_OPTIONS, WAIT_ARGS, make_client, settle
+from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id
+from ansible_collections.altostrat.cloud.plugins.module_utils._validate import closest
 
 display = Display()
 
@@ -84,8 +86,13 @@ display = Display()
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
+        names = list(CONNECTION_OPTIONS) + list(WAIT_ARGS)
+        for name in kwargs:
+            if name not in names:  # a misspelt option must never open a gate
+                raise AnsibleLookupError('altostrat.cloud.workflow_run: unknown option %r%s; the options are %s.'
+                                         % (one_id(name), closest(name, names), ', '.join(sorted(names))))
         self.set_options(var_options=variables, direct=kwargs)
-        options = dict((name, self.get_option(name)) for name in list(CONNECTION_OPTIONS) + list(WAIT_ARGS))
+        options = dict((name, self.get_option(name)) for name in names)
         try:
             client = make_client(options, warn=display.warning)
             runs, elapsed = settle(client, list(terms), options, warn=display.warning, progress=display.v)

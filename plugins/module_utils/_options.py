@@ -17,7 +17,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL, DEFAULT_RATE_LIMIT, REQUESTS_IMPORT_ERROR, Client
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratError, AltostratInputError
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import LOG_MODES, ON_INTERACTION, check_expected, filter_logs
-from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_id
+from ansible_collections.altostrat.cloud.plugins.module_utils._validate import ANY, check_id, check_statuses
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, get_runs
 
 # name: (type, default, environment variable)
@@ -64,6 +64,7 @@ def make_client(options, warn=None, **kwargs):
     now: rate-limit waits and retries of every request of the task (a start included) and the wait itself
     all end by then.
     """
+    check_statuses(options['expected_status'], 'expected_status', allow_any=True)
     if options['rate_limit'] is not None and options['rate_limit'] < 0:
         raise AltostratInputError('rate_limit must be 0 (off) or a number of requests a minute, got %d.' % options['rate_limit'])
     client = Client(token=options['token'], api_url=options['api_url'], validate_certs=options['validate_certs'],
@@ -73,8 +74,16 @@ def make_client(options, warn=None, **kwargs):
     return client
 
 
+def expected_statuses(options):
+    """The statuses a run must end with: ``expected_status``; after a wait ``[completed]`` by default; None: any."""
+    expected = options['expected_status']
+    if expected is None:
+        return ['completed'] if options['wait'] else None
+    return None if ANY in expected else expected
+
+
 def settle(client, run_ids, options, warn=None, progress=None, known=None):
-    """Fetch or wait on runs, check ``expected_status``, trim logs; return ``(runs, elapsed)``.
+    """Fetch or wait on runs, check their status (``expected_statuses``), trim logs; return ``(runs, elapsed)``.
 
     Errors carry the last runs seen (logs trimmed the same way) in ``run``/``runs``.
     """
@@ -89,7 +98,7 @@ def settle(client, run_ids, options, warn=None, progress=None, known=None):
         else:
             runs = [known[run_id] for run_id in run_ids] if known else get_runs(client, run_ids)
             elapsed = 0.0
-        check_expected(runs, options['expected_status'])
+        check_expected(runs, expected_statuses(options))
     except AltostratError as exc:
         for run in exc.runs or [exc.run]:
             if run:

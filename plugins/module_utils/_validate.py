@@ -9,9 +9,11 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import difflib
 import re
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError
+from ansible_collections.altostrat.cloud.plugins.module_utils._runs import KNOWN_STATUSES
 
 from urllib.parse import urlsplit
 
@@ -61,3 +63,26 @@ def check_api_url(value):
 
 def _redact_url(parts):
     return '%s://%s%s' % (parts.scheme, parts.hostname or '', parts.path) if parts.scheme else '<not a URL>'
+
+
+ANY = 'any'
+
+
+def closest(value, choices):
+    """`` (did you mean 'x'?)`` for the choice closest to ``value``, or ``''``."""
+    match = difflib.get_close_matches(str(value), [str(choice) for choice in choices], n=1, cutoff=0.6)
+    return " (did you mean '%s'?)" % match[0] if match else ''
+
+
+def check_statuses(values, option, allow_any=False):
+    """``values`` (a list of run statuses, or None) if every one is a status; AltostratInputError naming the first that is not."""
+    if values is None:
+        return None
+    choices = KNOWN_STATUSES + ((ANY,) if allow_any else ())
+    if not isinstance(values, (list, tuple)) or not values:
+        raise AltostratInputError('%s must be a list of run statuses (%s).' % (option, ', '.join(choices)))
+    for value in values:
+        if value not in choices:
+            raise AltostratInputError('%s holds %r, which is not a run status%s; use %s.'
+                                      % (option, value, closest(value, choices), ', '.join(choices)))
+    return list(values)

@@ -66,7 +66,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: In check mode no request starting a run is sent; the task reports C(changed) and returns no run.
+    details:
+      - In check mode no run is started. One read proves what it can (the token, O(api_url), and that the workflow
+        or the run to re-run or resume exists); the task then reports C(changed) and returns no run, or fails as the
+        start would have.
 notes:
   - The request budget (O(rate_limit)) is shared by the processes of one user on one machine. Run the module on the
     controller (with C(delegate_to) V(localhost)) so that every host of a fleet spends from one budget; a module that runs
@@ -184,6 +187,16 @@ def start(client, params):
     return client.resume(params['resume_run_id'], params['resume_node_id'], idempotency_key=key)
 
 
+def probe(client, params):
+    """Check mode: one read that proves the token, api_url and what would be started; says what it checked."""
+    if params['workflow_id']:
+        client.list_runs(params['workflow_id'], limit=1, pages=1)
+        return 'the token, api_url and workflow %s were checked with one read' % params['workflow_id']
+    run_id = params['rerun_run_id'] or params['resume_run_id']
+    client.get_run(run_id)
+    return 'the token, api_url and run %s were checked with one read' % run_id
+
+
 def main():
     module = altostrat_module(
         dict(
@@ -203,7 +216,7 @@ def main():
     try:
         client = make_client(params, warn=module.warn)
         if module.check_mode:
-            module.exit_json(changed=True, msg='Check mode: no run was started.')
+            module.exit_json(changed=True, msg='Check mode: no run was started; %s.' % probe(client, params))
         run, key, replayed = start(client, params)
         # a replay of a run an earlier task started changes nothing; one of this task's own lost first attempt does
         started = dict(idempotency_key=key, replayed=replayed, changed=not replayed or client.own_replay)

@@ -1,7 +1,7 @@
 """End-to-end helpers: run a REAL ``ansible-playbook`` against the API emulator.
 
 ``run_playbook(playbook, extra_env=None, extra_vars=None, check=False, verbosity=0,
-expect_rc=None, emu=None, connection_env=True, cfg_sections=None)`` runs
+expect_rc=None, emu=None, connection_env=True, cfg_sections=None, timeout=180)`` runs
 ``tests/e2e/playbooks/<playbook>`` with ``testkit.playbook.run_playbook`` (a private
 ``ansible.cfg``/``HOME``/temp dirs, interpreter pinned to ``sys.executable``) and returns a
 ``PlaybookResult``: ``rc``, ``output`` (stdout + stderr) and ``results`` — every
@@ -27,7 +27,7 @@ def run_playbook(emulator, tmp_path):
     counter = [0]
 
     def run(name, extra_env=None, extra_vars=None, check=False, verbosity=0, expect_rc=None,
-            emu=None, connection_env=True, cfg_sections=None):
+            emu=None, connection_env=True, cfg_sections=None, timeout=180):
         emu = emu or emulator
         counter[0] += 1
         env = {'ALTOSTRAT_API_URL': emu.url, 'ALTOSTRAT_TOKEN': TOKEN} if connection_env else {}
@@ -36,6 +36,6 @@ def run_playbook(emulator, tmp_path):
         all_vars.update(extra_vars or {})
         return playbook.run_playbook(tmp_path / ('pb%d' % counter[0]), os.path.join(PLAYBOOKS, name),
                                      extra_vars=all_vars, env=env, check=check, verbosity=verbosity,
-                                     cfg_sections=cfg_sections, timeout=180, expect_rc=expect_rc)
+                                     cfg_sections=cfg_sections, timeout=timeout, expect_rc=expect_rc)
 
     return run

@@ -19,7 +19,7 @@ def test_two_minute_outage_inside_a_long_wait_the_gate_passes(run_playbook, emul
         'faults': [outage(from_s=20, for_s=120)]})
     res = run_playbook('module_wait.yml', emu=emu, extra_vars={'run_id': 'fl_run_long', 'wait_timeout': 600,
                                                                'expected_status': ['completed']}, timeout=400)
-    result = res['result']['result']
+    result = res['result']
     assert not result.get('failed'), result.get('msg')
     assert result['run']['status'] == 'completed' and result['elapsed'] >= 165
     failed = [r for r in emu.requests if r['status'] == 503]
@@ -33,9 +33,9 @@ def test_two_minute_outage_inside_a_long_wait_the_gate_passes(run_playbook, emul
 def test_api_down_for_good_fails_at_the_deadline_naming_the_error(run_playbook, emulator_factory):
     emu = emulator_factory({'rate_limit_per_minute': 60, 'runs': [
         {'id': 'fl_run_long', 'workflow_id': 'fl_wf', 'pending_for': 0, 'duration': 600, 'status': 'completed'}],
-        'faults': [outage(from_s=2)]})
+        'faults': [dict(outage(from_s=0), after=1)]})  # the first poll is answered, every later one fails
     res = run_playbook('module_wait.yml', emu=emu, extra_vars={'run_id': 'fl_run_long', 'wait_timeout': 20})
-    result = res['result']['result']
+    result = res['result']
     assert result['failed'] and result['msg'].startswith('Wait timed out after 2')
     assert 'on run fl_run_long (running); the last poll failed: GET /workflows/runs/fl_run_long failed: HTTP 503' in result['msg']
     assert result['run']['status'] == 'running' and result['http_status'] == 503
@@ -48,7 +48,7 @@ def test_start_whose_answer_is_lost_makes_exactly_one_run(run_playbook, emulator
         'faults': [{'kind': 'status', 'status': 503, 'method': 'POST', 'path': '/workflows/fl_wf_site/execute',
                     'process': True, 'times': 2}]})
     res = run_playbook('start_wait.yml', emu=emu, extra_vars={'workflow_id': 'fl_wf_site'}, expect_rc=0)
-    result = res['result']['result']
+    result = res['result']
     assert not result.get('failed'), result.get('msg')
     assert emu.runs_created == 1 and result['run']['status'] == 'completed'
     assert emu.idempotency_keys == [result['idempotency_key']] * 3 and result['replayed'] is True

@@ -75,8 +75,10 @@ def playbook_env(home, isolate_network=False):
 
 def write_cfg(path, sections=None):
     """An ``ansible.cfg`` pinning the interpreter to ``sys.executable``, plus ``sections`` ({section: {key: value}})."""
-    lines = ['[defaults]', 'interpreter_python = %s' % sys.executable, '']
-    for section, values in (sections or {}).items():
+    sections = dict(sections or {})
+    defaults = dict({'interpreter_python': sys.executable}, **sections.pop('defaults', {}))
+    lines = ['[defaults]'] + ['%s = %s' % item for item in defaults.items()] + ['']
+    for section, values in sections.items():
         lines.append('[%s]' % section)
         lines.extend('%s = %s' % (key, value) for key, value in values.items())
         lines.append('')

@@ -101,7 +101,7 @@ def test_wait_on_several_runs(emulator, lookup):
                        {'id': 'fl_run_q2', 'workflow_id': 'fl_wf_main', 'pending_for': 0.05, 'duration': 0.3,
                         'status': 'failed', 'failed_steps': [0], 'steps': 1}])
     runs = lookup.run(['fl_run_q1', 'fl_run_q2', 'fl_run_completed'], {}, api_url=emulator.url, token=TOKEN,
-                      wait=True, poll_interval=0.1, max_poll_interval=0.1, wait_timeout=10)
+                      wait=True, poll_interval=0.1, max_poll_interval=0.1, wait_timeout=10, expected_status=['any'])
     assert [r['status'] for r in runs] == ['completed', 'failed', 'completed']
     assert emulator.count(path='/workflows/runs/fl_run_completed') == 1
     assert lookup.display_recorder.verbose[-1].startswith('altostrat.cloud.workflow_run: 3 run(s) in ')
@@ -187,3 +187,33 @@ def test_token_with_newline_not_leaked(emulator_factory, lookup):
     with pytest.raises(AnsibleLookupError) as info:
         lookup.run(['fl_run_a'], {}, api_url=emu.url, token=SENTINEL + '\n')
     assert SENTINEL not in str(info.value)
+
+
+# ---- fail closed: a failed run, a misspelt option or status never opens a gate ------------------------
+
+def test_wait_fails_closed_on_a_failed_run_by_default(emulator, lookup):
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup.run(['fl_run_failed'], {}, api_url=emulator.url, token=TOKEN, wait=True)
+    assert str(info.value).startswith('altostrat.cloud.workflow_run: Expected status completed, but run fl_run_failed is failed')
+
+
+def test_read_without_wait_asserts_nothing(emulator, lookup):
+    assert lookup.run(['fl_run_failed'], {}, api_url=emulator.url, token=TOKEN)[0]['status'] == 'failed'
+
+
+@pytest.mark.parametrize('name, hint', [('expected_staus', 'expected_status'), ('wiat', 'wait'), ('tokne', 'token'),
+                                        ('zzz', None)])
+def test_unknown_keyword_refused_naming_the_closest(name, hint, emulator, lookup):
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup.run(['fl_run_failed'], {}, api_url=emulator.url, token=TOKEN, **{name: True})
+    msg = str(info.value)
+    assert msg.startswith("altostrat.cloud.workflow_run: unknown option '%s'" % name) and '\n' not in msg
+    assert ("did you mean '%s'?" % hint in msg) if hint else 'did you mean' not in msg
+    assert emulator.count() == 0
+
+
+def test_misspelt_status_refused_before_any_request(emulator, lookup):
+    with pytest.raises(AnsibleLookupError) as info:
+        lookup.run(['fl_run_failed'], {}, api_url=emulator.url, token=TOKEN, wait=True, expected_status=['complete'])
+    assert "expected_status holds 'complete', which is not a run status (did you mean 'completed'?)" in str(info.value)
+    assert emulator.count() == 0

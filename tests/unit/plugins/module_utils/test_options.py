@@ -6,7 +6,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEF
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratInputError, AltostratRunError, AltostratTimeoutError)
 from ansible_collections.altostrat.cloud.plugins.module_utils._options import (
-    CONNECTION_ARGS, CONNECTION_OPTIONS, WAIT_ARGS, make_client, settle)
+    CONNECTION_ARGS, CONNECTION_OPTIONS, WAIT_ARGS, expected_statuses, make_client, settle)
 
 from plugin_helpers import TOKEN
 
@@ -103,8 +103,10 @@ def test_settle_wait_uses_waiter(emulator, monkeypatch, clock):
 
 def test_settle_wait_on_interaction(emulator):
     client = make_client(options(emulator))
-    runs, _unused = settle(client, ['fl_run_awaiting'], options(emulator, wait=True))
+    runs, _unused = settle(client, ['fl_run_awaiting'], options(emulator, wait=True, expected_status=['any']))
     assert runs[0]['status'] == 'awaiting_ui_interaction'
+    with pytest.raises(AltostratRunError, match='^Expected status completed, but run fl_run_awaiting is awaiting_ui'):
+        settle(client, ['fl_run_awaiting'], options(emulator, wait=True))  # stopped for a person: closed by default
     with pytest.raises(AltostratRunError, match='on_interaction=fail'):
         settle(client, ['fl_run_awaiting'], options(emulator, wait=True, on_interaction='fail'))
     with pytest.raises(AltostratRunError, match='^Expected status completed, but run fl_run_awaiting'):
@@ -116,3 +118,22 @@ def test_settle_api_error_without_run_propagates(emulator):
     with pytest.raises(AltostratAPIError) as info:
         settle(client, ['fl_run_nope'], options(emulator, logs='errors'))
     assert info.value.status == 404 and info.value.run is None
+
+
+@pytest.mark.parametrize('wait, given, expected', [
+    (True, None, ['completed']), (False, None, None), (True, ['any'], None), (False, ['failed'], ['failed']),
+    (True, ['completed', 'failed'], ['completed', 'failed']),
+])
+def test_expected_statuses_fail_closed_after_a_wait(wait, given, expected):
+    assert expected_statuses(options(wait=wait, expected_status=given)) == expected
+
+
+@pytest.mark.parametrize('given, words', [
+    (['complete'], "holds 'complete', which is not a run status (did you mean 'completed'?)"),
+    (['completed', 'sucess'], "holds 'sucess', which is not a run status; use pending"),
+    ([], 'must be a list of run statuses'),
+])
+def test_expected_status_typos_refused_before_the_client_exists(given, words):
+    with pytest.raises(AltostratInputError) as info:
+        make_client(options(expected_status=given))
+    assert words in str(info.value) and '\n' not in str(info.value)

@@ -80,10 +80,38 @@ def test_idempotency_key_is_sent_and_repeats_give_the_first_run(emulator, run_mo
     assert [r['idempotency_key'] for r in posts(emulator)] == ['job-42-preflight'] * 2
 
 
-def test_check_mode_sends_no_post(emulator, run_module):
+def test_check_mode_starts_nothing_but_checks_with_one_read(emulator, run_module):
     result = run_module(conn(emulator, workflow_id='fl_wf_main', wait=True), check_mode=True)
     assert result['_rc'] == 0 and result['changed'] is True and 'run' not in result
-    assert emulator.count() == 0 and emulator.runs_created == 0
+    assert 'workflow fl_wf_main were checked with one read' in result['msg']
+    assert [(r['method'], r['path']) for r in emulator.requests] == [('GET', '/workflows/fl_wf_main/executions')]
+    assert emulator.runs_created == 0
+
+
+@pytest.mark.parametrize('args, token, status', [
+    ({'workflow_id': 'fl_wf_nope'}, None, 404),
+    ({'workflow_id': 'fl_wf_main'}, 'wrong-token', 401),
+    ({'rerun_run_id': 'fl_run_nope'}, None, 404),
+])
+def test_check_mode_fails_as_the_start_would(emulator, run_module, args, token, status):
+    params = conn(emulator, **args)
+    if token:
+        params['token'] = token
+    result = run_module(params, check_mode=True)
+    assert result['_rc'] == 1 and result['http_status'] == status and result['changed'] is False
+    assert emulator.count() == 1 and emulator.runs_created == 0
+
+
+def test_wait_fails_closed_on_a_failed_run_by_default(emulator, run_module):
+    result = run_module(conn(emulator, workflow_id='fl_wf_fails', wait=True, poll_interval=0.2))
+    assert result['_rc'] == 1 and result['changed'] is True
+    assert result['msg'].startswith('Expected status completed, but run %s is failed' % result['run']['id'])
+    assert result['run']['status'] == 'failed' and 'failed steps: node n1' in result['msg']
+
+
+def test_expected_status_typo_starts_nothing(emulator, run_module):
+    result = run_module(conn(emulator, workflow_id='fl_wf_main', wait=True, expected_status=['complete']))
+    assert result['_rc'] == 1 and "did you mean 'completed'?" in result['msg'] and emulator.count() == 0
 
 
 @pytest.mark.parametrize('args, words', [
