@@ -15,14 +15,14 @@ options:
   api_url:
     description:
       - Base URL of the Altostrat Workflows API.
-      - Modules also read it from the E(ALTOSTRAT_API_URL) environment variable.
+      - Also read from the E(ALTOSTRAT_API_URL) environment variable.
       - Must not carry credentials or a query string; the token travels only in the C(Authorization) header.
     type: str
     default: https://v1.api.altostrat.io
   token:
     description:
       - API token, a team API key or a user-session JWT, sent in the C(Authorization) header as a bearer token.
-      - Modules also read it from the E(ALTOSTRAT_TOKEN) environment variable, which is how the AWX credential type
+      - Also read from the E(ALTOSTRAT_TOKEN) environment variable, which is how the AWX credential type
         of this collection injects it.
       - Treated as a secret. It is never logged, never put in a URL, never sent to another host on a redirect,
         and a C(~/.netrc) entry never replaces it.
@@ -30,20 +30,20 @@ options:
   validate_certs:
     description:
       - Verify the API's TLS certificate.
-      - Modules also read it from the E(ALTOSTRAT_VALIDATE_CERTS) environment variable.
+      - Also read from the E(ALTOSTRAT_VALIDATE_CERTS) environment variable.
       - Set to V(false) only on a trusted network; a warning is then shown.
     type: bool
     default: true
   ca_path:
     description:
       - PEM file of the certificate authorities to trust for the API, instead of the system bundle.
-      - Modules also read it from the E(ALTOSTRAT_CA_PATH) environment variable.
+      - Also read from the E(ALTOSTRAT_CA_PATH) environment variable.
       - Without it, E(REQUESTS_CA_BUNDLE) is honoured, then the bundle shipped with C(requests).
     type: path
   request_timeout:
     description:
       - Seconds allowed for one HTTP request, from connecting to the last byte of the answer.
-      - Modules also read it from the E(ALTOSTRAT_REQUEST_TIMEOUT) environment variable.
+      - Also read from the E(ALTOSTRAT_REQUEST_TIMEOUT) environment variable.
     type: float
     default: 30
   http_retries:
@@ -52,7 +52,7 @@ options:
         exponential backoff, honouring C(Retry-After). Starts are retried too, since each carries an idempotency key.
       - HTTP 429 answers do not count; they are retried until O(wait_timeout). A wait rides out failing polls until
         its deadline whatever this is; it bounds the retries of each single request.
-      - Modules also read it from the E(ALTOSTRAT_HTTP_RETRIES) environment variable.
+      - Also read from the E(ALTOSTRAT_HTTP_RETRIES) environment variable.
     type: int
     default: 5
   rate_limit:
@@ -66,7 +66,7 @@ options:
       - Its state lives in a private per-user directory (C($XDG_RUNTIME_DIR/altostrat.cloud), else
         C(${TMPDIR:-/tmp}/altostrat.cloud-<uid>)), one file per API URL and token, named by a hash; the token itself
         is never written to disk.
-      - Modules also read it from the E(ALTOSTRAT_RATE_LIMIT) environment variable.
+      - Also read from the E(ALTOSTRAT_RATE_LIMIT) environment variable.
     type: int
     default: 60
 notes:

@@ -25,11 +25,11 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds the task may take in total, from its start, measured on a monotonic clock; this covers the start of a run, waits
-        for the request budget (O(rate_limit)) and for HTTP 429 answers, retries and the wait itself. The default is
-        the API's longest possible run.
-      - When it runs out the task fails with C(timed out) in its message, and still returns the last state seen of
-        each run and, for modules, the time spent in C(elapsed).
+      - Seconds the task may take in total, from its start, measured on a monotonic clock; this covers the start of a
+        run, waits for the request budget (O(rate_limit)) and for HTTP 429 answers, retries and the wait itself. The
+        default is the API's longest possible run.
+      - When it runs out the task fails with C(timed out) in its message, naming each run still going, its last state
+        and the last failed poll, if any.
       - Only one request that was already under way may run past it, by at most O(request_timeout).
     type: float
     default: 3600

@@ -15,8 +15,8 @@ version_added: 0.1.0
 description:
   - Starts a run of an Altostrat workflow (O(workflow_id)), re-runs an earlier run with its original trigger payload
     (O(rerun_run_id)), or resumes a failed run from one of its completed nodes (O(resume_run_id) and O(resume_node_id)).
-  - With O(wait=true) it then waits until the new run has ended, and with O(expected_status) fails the task unless it
-    ended as expected, naming the run, its error message and its failed steps.
+  - With O(wait=true) it then waits until the new run has ended, and fails the task unless it completed (or ended as
+    O(expected_status) allows), naming the run, its error message and its failed steps.
   - Every start is retry-safe. It carries an C(Idempotency-Key), O(idempotency_key) or a UUID made for this task. A
     start whose answer was lost (a connection error, a 5xx answer) is sent again with the same key, and the API
     returns the first run instead of starting a second one. A start that the API refused for its rate limit (HTTP 429)
@@ -86,33 +86,50 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: Start the pre-flight workflow, wait for it, and require that it completed
+- name: Make one attempt id for the play, the AWX job id or a UUID (so that keys are new for each attempt)
+  ansible.builtin.set_fact:
+    preflight_attempt: "{{ tower_job_id | default(99999999 | random | to_uuid) }}"
+  run_once: true
+
+- name: Start the pre-flight workflow for this site, wait for it; the task fails unless the run completed
   altostrat.cloud.workflow_run:
     workflow_id: fl_01h3j4k5l6m7n8p9q0r1s2t3u4
     context:
       site: "{{ inventory_hostname }}"
       change: CHG0042
-    idempotency_key: "{{ tower_job_id | default(ansible_date_time.epoch) }}-preflight"
+    idempotency_key: "{{ preflight_attempt }}-{{ inventory_hostname }}-preflight"
     wait: true
     wait_timeout: 1800
-    expected_status: [completed]
   register: preflight
   delegate_to: localhost
 
-- name: Show what each step returned
+- name: Use what step n2 returned in a later task
   ansible.builtin.debug:
-    msg: "{{ preflight.run.logs | map(attribute='output') }}"
+    msg: "{{ (preflight.run | altostrat.cloud.step('n2')).output }}"
+  when: not ansible_check_mode
+
+- name: Start a run and wait, accepting any ending, then decide in a later task
+  altostrat.cloud.workflow_run:
+    workflow_id: fl_01h3j4k5l6m7n8p9q0r1s2t3u4
+    wait: true
+    expected_status: [any]
+  register: attempt
+  delegate_to: localhost
+
+- name: Report the steps that failed, if any
+  ansible.builtin.debug:
+    msg: "{{ attempt.run | altostrat.cloud.failed_steps | map(attribute='node_id') }}"
+  when: not ansible_check_mode
 
 - name: Run an earlier run again, with its original trigger payload
   altostrat.cloud.workflow_run:
     rerun_run_id: fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4
 
-- name: Resume a failed run from node n3, and wait for it
+- name: Resume a failed run from node n3, and wait until it completed
   altostrat.cloud.workflow_run:
     resume_run_id: fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4
     resume_node_id: n3
     wait: true
-    expected_status: [completed]
 '''
 
 RETURN = r'''

@@ -15,8 +15,9 @@ version_added: 0.1.0
 description:
   - Fetches one Altostrat workflow run with its step logs (O(run_id)), several runs (O(run_ids)), or lists the runs of a
     workflow (O(workflow_id)).
-  - With O(wait=true) it waits until the run has ended, under one deadline, polling gently; with O(expected_status) it
-    fails the task unless the run ended as expected, naming the run, its error message and its failed steps.
+  - With O(wait=true) it waits until the run has ended, under one deadline, polling gently, and fails the task unless
+    it completed (or ended as O(expected_status) allows), naming the run, its error message and its failed steps.
+    Without O(wait) it asserts nothing unless O(expected_status) is given.
   - Never changes anything, so it runs the same in check mode.
 author:
   - Altostrat collection maintainers (@altostrat)
@@ -85,6 +86,12 @@ EXAMPLES = r'''
   ansible.builtin.debug:
     msg: "{{ item.node_id }}: {{ item.status }} {{ item.output }}"
   loop: "{{ preflight.run.logs }}"
+
+- name: Branch on why a read failed
+  altostrat.cloud.workflow_run_info:
+    run_id: "{{ maybe_old_run_id }}"
+  register: old_run
+  failed_when: old_run is failed and old_run.http_status | default(0) != 404
 
 - name: Gate a whole play on a run, with the settings set once for the collection's modules
   hosts: routers
