@@ -28,10 +28,10 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Bud
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
 from ansible_collections.altostrat.cloud.plugins.module_utils._retry import Retrier
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id
-from ansible_collections.altostrat.cloud.plugins.module_utils._transport import REQUESTS_IMPORT_ERROR, Transport, check_token  # noqa: F401
+from ansible_collections.altostrat.cloud.plugins.module_utils._transport import (  # noqa: F401  REQUESTS_IMPORT_ERROR: for plugins
+    DEFAULT_API_ROOT as DEFAULT_API_URL, REQUESTS_IMPORT_ERROR, Transport, check_token)
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_id
 
-DEFAULT_API_URL = 'https://v1.api.altostrat.io'
 DEFAULT_RATE_LIMIT = 60
 # A little over a minute: the API counts requests as they arrive, in a window that opens with the first; under load a
 # request sent a minute after another can arrive a moment sooner than that after it.

@@ -45,6 +45,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_l
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_api_url
 
 COLLECTION_VERSION = '0.1.0'
+DEFAULT_API_ROOT = 'https://v1.api.altostrat.io'
 MAX_BODY_BYTES = 64 * 1024 * 1024
 _CHUNK = 256 * 1024
 
@@ -160,8 +161,20 @@ class Transport:
                                     method=method, path=path)
         with response:
             raw = self._read(response, method, path, started)
-        body = decode(response.status_code, response.reason, response.headers, raw, method, path)
+        try:
+            body = decode(response.status_code, response.reason, response.headers, raw, method, path)
+        except AltostratAPIError as exc:
+            raise self._hint_path(exc)
         return Answer(response.status_code, response.headers, body)
+
+    def _hint_path(self, exc):
+        """A 404 for a route (not for a missing run) when api_url ends in a path: the routes start at the API's root."""
+        base = urlsplit(self.api_url).path
+        if exc.status == 404 and base not in ('', '/') and exc.api_code != 'resource_missing':
+            exc.message += (' api_url ends in the path %s, but the API\'s routes start at its root (such as %s): check'
+                            ' api_url.' % (one_line(base, 60), DEFAULT_API_ROOT))
+            exc.args = (exc.message,)
+        return exc
 
     def _read(self, response, method, path, started):
         """The whole body, within request_timeout in total and MAX_BODY_BYTES in size."""

@@ -308,3 +308,45 @@ def test_token_with_bad_characters_gives_clean_error(suffix, emulator_factory, m
     else:  # so is using the stripped token
         assert run['id'] == 'fl_run_a' and suffix.strip() == ''
     assert all('X-Injected' not in r['headers'] for r in emu.requests)
+
+
+# ---- messages users tripped on -------------------------------------------------------------------
+
+def test_host_that_does_not_resolve_is_named_once_not_retried(make_client, clock):
+    client = make_client('https://api.does-not-exist.invalid')
+    with pytest.raises(AltostratAPIError) as info:
+        client.get_run('fl_run_a')
+    assert not info.value.transient and clock.sleeps == [] and client.warnings == []
+    assert 'the host of api_url api.does-not-exist.invalid does not resolve' in str(info.value)
+
+
+def test_api_url_with_a_path_gets_a_hint_on_a_route_404(emulator, make_client):
+    with pytest.raises(AltostratAPIError) as info:
+        make_client(emulator.url + '/v1').get_run('fl_run_completed')
+    assert info.value.status == 404 and "api_url ends in the path /v1, but the API's routes start at its root" in str(info.value)
+    with pytest.raises(AltostratAPIError) as info:
+        make_client(emulator).get_run('fl_run_nope')  # a missing run, at the right root: no hint
+    assert 'api_url ends in' not in str(info.value)
+
+
+def test_bearer_auth_signs_only_its_own_origin():
+    from ansible_collections.altostrat.cloud.plugins.module_utils._transport import BearerAuth, _origin
+    auth = BearerAuth(SENTINEL, _origin('https://v1.api.altostrat.io'))
+    for url, signed in [('https://v1.api.altostrat.io/workflows/runs/x', True), ('https://V1.API.altostrat.io:443/x', True),
+                        ('https://evil.test/x', False), ('http://v1.api.altostrat.io/x', False),
+                        ('https://v1.api.altostrat.io:8443/x', False)]:
+        request = requests.Request('GET', url, headers={'Authorization': 'Bearer stale'}).prepare()
+        auth(request)
+        assert ('Authorization' in request.headers) is signed, url
+        if signed:
+            assert request.headers['Authorization'] == 'Bearer ' + SENTINEL
+
+
+def test_api_message_echoing_the_token_is_redacted(make_client):
+    client = make_client('http://api.test', token=SENTINEL)
+    body = ('{"message": "bad token %s given", "code": "unauthenticated"}' % SENTINEL).encode()
+    scripted(client, [(401, {'Content-Type': 'application/json'}, body)])
+    with pytest.raises(AltostratAPIError) as info:
+        client.get_run('fl_run_a')
+    assert SENTINEL not in str(info.value) and SENTINEL not in info.value.api_message
+    assert 'bad token ******** given' in info.value.api_message
