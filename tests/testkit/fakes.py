@@ -129,6 +129,7 @@ def fake_client(script, token=SENTINEL, api_url='https://api.test', clock=None, 
     clock = clock or FakeClock()
     warnings = []
     kwargs.setdefault('warn', warnings.append)
+    kwargs.setdefault('rate_limit', 0)  # the shared budget runs on real time; the fake clock does not reach it
     client = Client(token, api_url=api_url, clock=clock, sleep=clock.sleep, **kwargs)
     adapter = FakeAdapter(script, clock)
     client.session.mount('https://', adapter)

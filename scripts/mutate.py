@@ -1,0 +1,134 @@
+#!/usr/bin/env python
+"""Mutation check: apply small bugs to the core files one at a time and report which the tests catch.
+
+Not part of ``make test``: run it by hand before resolving a test issue (about 20 s a mutation)::
+
+    .venv/bin/python scripts/mutate.py [--tests tests/unit] [--only 3,7] [--markdown]
+
+Each mutation replaces one exact piece of text in one file (it must occur exactly once), runs the
+tests, and restores the file, whatever happens. A mutation is *caught* when the tests fail.
+Exit status: 0 when every mutation was caught, 1 otherwise, 2 when a mutation no longer applies.
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MU = 'plugins/module_utils/'
+
+# (file, text, replacement, what the bug is)
+MUTATIONS = [
+    (MU + '_transport.py', "if _origin(request.url) == self._origin:", "if True:", "token signed for any origin"),
+    (MU + '_transport.py', "return text.replace(self._token, '********')", "return text", "echoed token not redacted"),
+    (MU + '_transport.py', "sock.settimeout(left)", "pass", "no socket timeout while reading a body"),
+    (MU + '_transport.py', "transient=status == 429 or status >= 500", "transient=status in (429, 502, 503, 504)",
+     "HTTP 500 not transient"),
+    (MU + '_transport.py', "if size > MAX_BODY_BYTES:", "if False:", "no cap on a streamed body"),
+    (MU + '_transport.py', "api_message = one_line(body['message'], 300)", "api_message = body['message']",
+     "API message not made one line"),
+    (MU + '_transport.py', "if any(hint in str(exc) for hint in _DNS_HINTS):", "if False:", "DNS failure retried"),
+    (MU + '_transport.py', "self.session.trust_env = False", "self.session.trust_env = True", "~/.netrc honoured"),
+    (MU + '_transport.py', "if reset is not None and reset > 1000000000:", "if False:", "X-RateLimit-Reset ignored"),
+    (MU + '_transport.py', "if exc.status == 404 and base not in ('', '/')", "if False and exc.status == 404",
+     "no hint for an api_url with a path"),
+    (MU + '_retry.py', "if deadline is None and throttled > self.http_retries:", "if throttled > self.http_retries:",
+     "429 counted against http_retries"),
+    (MU + '_retry.py', "return seconds * random.uniform(1.0, 1.25) + random.uniform(0.0, 0.5)", "return seconds",
+     "429 waits not jittered"),
+    (MU + '_retry.py', "            self.budget.acquire(timeout=None if deadline is None else max(0.0, deadline - self.clock()))\n",
+     "", "requests do not spend from the budget"),
+    (MU + '_retry.py', "            self._sync(answer.headers)\n", "", "budget not synced from good answers"),
+    (MU + '_retry.py', "        if self.trouble is None:", "        if True:", "trouble warned on every retry"),
+    (MU + '_retry.py', "if deadline is not None and self.clock() + delay > deadline:", "if False:",
+     "retries sleep past the deadline"),
+    (MU + '_retry.py', "if not retry or attempt > self.http_retries:", "if attempt > self.http_retries:",
+     "retry=False still retries (waiter polls hammer)"),
+    (MU + '_client.py', "key = idempotency_key or str(uuid.uuid4())", "key = idempotency_key",
+     "a start without a key"),
+    (MU + '_client.py', "return (answer.headers.get('Idempotent-Replayed') or '').strip().lower() == 'true'",
+     "return False", "replays not reported"),
+    (MU + '_client.py', "elif not isinstance(run.get('status'), str):", "elif False:", "a run without status accepted"),
+    (MU + '_client.py', "page >= last_page or page == pages", "page >= 1 or page == pages", "only the first page listed"),
+    (MU + '_waiter.py', "                if not exc.transient:", "                if True:", "a transient failure ends a wait"),
+    (MU + '_waiter.py', "return min(max_poll_interval, pause * 2 ** failures) if failures else pause", "return pause",
+     "no backoff while the API fails"),
+    (MU + '_waiter.py', "last = dict(known or {})", "last = {}", "the just-started run fetched again"),
+    (MU + '_waiter.py', "                if now >= deadline:", "                if now > deadline + 5:", "a wait overruns its deadline"),
+    (MU + '_waiter.py', "if status == AWAITING and self.on_interaction != 'wait':", "if False:",
+     "on_interaction=stop waits on"),
+    (MU + '_waiter.py', "max(poll_interval * max(1, pending), waited / 10.0)", "max(poll_interval, waited / 10.0)",
+     "many runs polled as often as one"),
+    (MU + '_waiter.py', "        if best_key is None or key < best_key:", "        if best_key is None:",
+     "the run that started first is not polled first"),
+    (MU + "_budget.py", "fcntl.flock(fd, fcntl.LOCK_EX)", "pass", "budget file not locked"),
+    (MU + '_options.py', "return ['completed'] if options['wait'] else None", "return None", "a wait does not fail closed"),
+    (MU + '_options.py', "    check_statuses(options['expected_status'], 'expected_status', allow_any=True)\n", "",
+     "a misspelt expected_status accepted"),
+    (MU + '_options.py', "if options['rate_limit'] is not None and options['rate_limit'] < 0:", "if False:",
+     "a negative rate_limit accepted"),
+    (MU + '_runs.py', "text += ': %s' % one_line(run['error_message'], 300)", "text += ': %s' % run['error_message']",
+     "an error message with line breaks breaks the one-line message"),
+    (MU + '_runs.py', "entry.get('status') == 'success')]", "entry.get('status') == 'nothing')]", "logs=errors keeps successes"),
+    (MU + '_validate.py', "'run': re.compile(r'fl_run_[A-Za-z0-9_-]+\\Z'),", "'run': re.compile(r'fl_run_.+\\Z'),",
+     "run ids with / or ? accepted"),
+    ('plugins/modules/workflow_run_info.py', "if params['limit'] is not None and params['limit'] < 1:",
+     "if params['limit'] is not None and params['limit'] < 0:", "limit 0 accepted"),
+    ('plugins/lookup/workflow_run.py', "            if name not in names:", "            if False:",
+     "unknown lookup keywords ignored"),
+]
+
+
+def run_tests(tests):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(REPO, '.build'), os.path.join(REPO, 'tests')]),
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build'), PYTHONDONTWRITEBYTECODE='1')
+    command = [sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', '-x', '-q', '-n', '2'] + tests
+    proc = subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          universal_newlines=True, check=False)
+    lines = [line for line in proc.stdout.splitlines() if line.startswith('FAILED')]
+    return proc.returncode, lines[0][len('FAILED '):] if lines else ''
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split('\n', maxsplit=1)[0])
+    parser.add_argument('--tests', action='append', help='test paths (default tests/unit)')
+    parser.add_argument('--only', help='comma-separated mutation numbers (1-based)')
+    parser.add_argument('--markdown', action='store_true', help='print the table as Markdown')
+    args = parser.parse_args(argv)
+    tests = args.tests or ['tests/unit']
+    chosen = [int(n) for n in args.only.split(',')] if args.only else range(1, len(MUTATIONS) + 1)
+    rows, status = [], 0
+    for number in chosen:
+        path, text, replacement, what = MUTATIONS[number - 1]
+        full = os.path.join(REPO, path)
+        with open(full) as handle:
+            original = handle.read()
+        if original.count(text) != 1:
+            print('mutation %d no longer applies: %r occurs %d times in %s' % (number, text, original.count(text), path))
+            return 2
+        started = time.time()
+        try:
+            with open(full, 'w') as handle:
+                handle.write(original.replace(text, replacement))
+            rc, first = run_tests(tests)
+        finally:
+            with open(full, 'w') as handle:
+                handle.write(original)
+        caught = rc != 0
+        status = status or (0 if caught else 1)
+        rows.append((number, os.path.basename(path), what, 'caught' if caught else 'SURVIVED', first, time.time() - started))
+        print('%2d %-22s %-55s %-8s %5.1fs %s' % (number, os.path.basename(path), what, rows[-1][3], rows[-1][5], first),
+              flush=True)
+    caught = sum(1 for row in rows if row[3] == 'caught')
+    print('\n%d of %d mutations caught' % (caught, len(rows)))
+    if args.markdown:
+        print('\n| # | file | bug | result | first failing test |\n|---|---|---|---|---|')
+        for number, name, what, result, first, _unused in rows:
+            print('| %d | %s | %s | %s | %s |' % (number, name, what, result, first.split(' - ')[0]))
+    return status
+
+
+if __name__ == '__main__':
+    sys.exit(main())
