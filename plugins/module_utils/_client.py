@@ -28,8 +28,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Bud
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
 from ansible_collections.altostrat.cloud.plugins.module_utils._retry import Retrier
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id
-from ansible_collections.altostrat.cloud.plugins.module_utils._transport import (  # noqa: F401  REQUESTS_IMPORT_ERROR: for plugins
-    DEFAULT_API_ROOT as DEFAULT_API_URL, REQUESTS_IMPORT_ERROR, Transport, check_token)
+from ansible_collections.altostrat.cloud.plugins.module_utils._transport import DEFAULT_API_ROOT as DEFAULT_API_URL, Transport, check_token
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_id
 
 DEFAULT_RATE_LIMIT = 60

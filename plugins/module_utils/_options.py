@@ -14,9 +14,10 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL, DEFAULT_RATE_LIMIT, REQUESTS_IMPORT_ERROR, Client
+from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL, DEFAULT_RATE_LIMIT, Client
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratError, AltostratInputError
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import LOG_MODES, ON_INTERACTION, check_expected, filter_logs
+from ansible_collections.altostrat.cloud.plugins.module_utils._transport import REQUESTS_IMPORT_ERROR
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import ANY, check_id, check_statuses
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, get_runs
 

@@ -112,7 +112,6 @@ def test_ids_are_path_quoted(make_client, monkeypatch):
                     'http://api.test/workflows/fl_a%2Fb/executions?page=1']
 
 
-
 # ---- every start carries an idempotency key ------------------------------------------------------
 
 EXECUTE = '/workflows/fl_wf_main/execute'
