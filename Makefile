@@ -79,8 +79,17 @@ changelog-lint: venv
 galaxy-check: venv
 	scripts/galaxy_check.sh
 
-demo: venv collection
-	scripts/demo.sh
+# A user's footprint only (scripts/requirements-demo.txt), not the dev venv; under .build/, which
+# galaxy.yml's build_ignore keeps out of the collection tarball.
+DEMO_VENV := .build/venv-demo
+demo: $(DEMO_VENV)/.installed
+	DEMO_VENV=$(DEMO_VENV) scripts/demo.sh
+$(DEMO_VENV)/.installed: scripts/requirements-demo.txt
+	@test -n "$(PYTHON)" || { echo "python3.11 not found on PATH (or set PYTHON=...)"; exit 1; }
+	$(DEMO_VENV)/bin/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null \
+	  || { rm -rf $(DEMO_VENV) && "$(PYTHON)" -m venv $(DEMO_VENV); }
+	$(DEMO_VENV)/bin/pip install -q --disable-pip-version-check -r $<
+	touch $@
 
 bench: venv collection
 	python tests/benchmarks/run.py
