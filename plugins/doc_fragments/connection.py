@@ -69,6 +69,7 @@ options:
       - Also read from the E(ALTOSTRAT_RATE_LIMIT) environment variable.
     type: int
     default: 60
+    version_added: 0.2.0
 notes:
   - Proxies are taken from the E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables. C(~/.netrc) is ignored.
   - The request budget (O(rate_limit)) is shared by the processes of one user on one machine. A module that runs on a

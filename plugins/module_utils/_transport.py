@@ -44,7 +44,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._errors import Alt
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_line
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_api_url
 
-COLLECTION_VERSION = '0.1.0'
+COLLECTION_VERSION = '0.2.0'
 DEFAULT_API_ROOT = 'https://v1.api.altostrat.io'
 MAX_BODY_BYTES = 64 * 1024 * 1024
 _CHUNK = 256 * 1024

@@ -36,6 +36,7 @@ options:
         however many runs there are. Each ID is checked before any request is sent.
     type: list
     elements: str
+    version_added: 0.2.0
   workflow_id:
     description:
       - ID of a workflow whose runs to list, newest first, such as V(fl_01h3j4k5l6m7n8p9q0r1s2t3u4). Every page is followed.
