@@ -27,7 +27,7 @@ from urllib.parse import quote
 from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Budget
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
 from ansible_collections.altostrat.cloud.plugins.module_utils._retry import Retrier
-from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id
+from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id, one_line
 from ansible_collections.altostrat.cloud.plugins.module_utils._transport import DEFAULT_API_ROOT as DEFAULT_API_URL, Transport, check_token
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_id
 
@@ -128,7 +128,15 @@ class Client:
 
     def _post(self, path, body, idempotency_key):
         key = idempotency_key or str(uuid.uuid4())
-        return self.request('POST', path, json_body=body, headers={'Idempotency-Key': key}), key
+        try:
+            return self.request('POST', path, json_body=body, headers={'Idempotency-Key': key}), key
+        except AltostratAPIError as exc:
+            if exc.api_code == 'idempotency_key_in_use':
+                exc.message += (' The idempotency_key %s was used within the last 24 hours for a different request (another'
+                                ' workflow, context or host): build keys that are unique per host and per attempt, such as'
+                                ' the AWX job id, inventory_hostname and a purpose.' % one_line(key, 80))
+                exc.args = (exc.message,)
+            raise
 
 
 def _replayed(answer):

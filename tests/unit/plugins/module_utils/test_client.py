@@ -170,3 +170,14 @@ def test_start_failing_for_good_names_its_key(emulator, make_client, clock):
         make_client(emulator, http_retries=2).start_run('fl_wf_main', idempotency_key='k-9')
     assert emulator.count('POST', EXECUTE) == 3 and emulator.runs_created == 0
     assert str(info.value).endswith('The run may or may not have started; its Idempotency-Key was k-9.')
+
+
+def test_key_reused_for_another_request_gets_a_hint(emulator, make_client):
+    client = make_client(emulator)
+    client.start_run('fl_wf_main', context={'site': 'ams1'}, idempotency_key='4711-preflight')
+    with pytest.raises(AltostratAPIError) as info:
+        client.start_run('fl_wf_main', context={'site': 'fra1'}, idempotency_key='4711-preflight')
+    msg = str(info.value)
+    assert info.value.status == 422 and info.value.api_code == 'idempotency_key_in_use' and '\n' not in msg
+    assert 'The idempotency_key 4711-preflight was used within the last 24 hours for a different request' in msg
+    assert 'unique per host and per attempt' in msg and emulator.runs_created == 1
