@@ -103,3 +103,14 @@ def test_filter_logs_without_logs():
     assert filter_logs(run, 'errors')['logs'] is None
     run = {'id': 'x', 'logs': ['not a dict', {'status': 'success'}]}
     assert filter_logs(run, 'errors')['logs'] == ['not a dict']
+
+
+def test_describe_is_one_line_whatever_the_server_sends():
+    """Regression: a node id with a line break once broke the one-line failure message."""
+    run = {'id': 'fl_run_a\nb', 'status': 'fail\red', 'error_message': 'first line\nsecond line\r\n\tthird',
+           'logs': [{'node_id': 'n1\nrm -rf /', 'component_id': 'web\nhook', 'status': 'error',
+                     'output': {'text': 'a\nb' * 200}}] * 7}
+    text = describe(run, with_output=True)
+    assert '\n' not in text and '\r' not in text and '\t' not in text
+    assert text.startswith('run fl_run_a\\nb is fail\\red: first line second line third; failed steps: node n1\\nrm -rf / (web\\nhook)')
+    assert text.endswith(' and 2 more') and len(text) < 2000
