@@ -6,6 +6,10 @@ ci-files.testing.ansible.com and cached at ~/.ansible/test/cache/get_pip_<ver>.p
 That host is unreachable here, so -- only if the cached file is missing -- write a
 stand-in that uses ensurepip and then pip-installs the requested packages from the
 configured package index.
+
+<ver> is the pip version of the ansible-test importable here, and each line pins its own
+(2.19: 24.2; 2.16: 23.1.2, with older pips for Python 2.7 and 3.6 targets): a stand-in is
+written for every pip version that ansible-test's python_requirements.py names.
 """
 import importlib.util
 import os
@@ -24,28 +28,34 @@ if [a for a in args if not a.startswith("-")]:
 '''
 
 
-def pip_version():
+def pip_versions():
     spec = importlib.util.find_spec("ansible_test")
     if spec is None or not spec.submodule_search_locations:
         sys.exit("ensure_get_pip: ansible_test is not importable (is the venv on PATH?)")
     path = os.path.join(spec.submodule_search_locations[0], "_internal", "python_requirements.py")
     with open(path, encoding="utf-8") as f:
-        match = re.search(r"""\bpip=['"]([0-9][0-9.]*)['"]""", f.read())
-    if not match:
+        versions = sorted(set(re.findall(r"""\bpip=['"]([0-9][0-9.]*)['"]""", f.read())))
+    if not versions:
         sys.exit(f"ensure_get_pip: cannot find the pip version in {path}")
-    return match.group(1)
+    return versions
 
 
-def main():
-    cache = os.path.expanduser("~/.ansible/test/cache/get_pip_%s.py" % pip_version().replace(".", "_"))
+def ensure(version):
+    cache = os.path.expanduser("~/.ansible/test/cache/get_pip_%s.py" % version.replace(".", "_"))
     if os.path.exists(cache):
         print(f"ensure_get_pip: using existing {cache}")
         return
     os.makedirs(os.path.dirname(cache), exist_ok=True)
-    with open(cache + ".tmp", "w", encoding="utf-8") as f:
+    tmp = "%s.%d.tmp" % (cache, os.getpid())  # several worktrees may write it at once
+    with open(tmp, "w", encoding="utf-8") as f:
         f.write(STAND_IN)
-    os.replace(cache + ".tmp", cache)
+    os.replace(tmp, cache)
     print(f"ensure_get_pip: wrote offline stand-in {cache}")
+
+
+def main():
+    for version in pip_versions():
+        ensure(version)
 
 
 if __name__ == "__main__":
