@@ -16,6 +16,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL, DEFAULT_RATE_LIMIT, Client
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratError, AltostratInputError
+from ansible_collections.altostrat.cloud.plugins.module_utils._progress import progress_writer
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import LOG_MODES, ON_INTERACTION, check_expected, filter_logs
 from ansible_collections.altostrat.cloud.plugins.module_utils._transport import REQUESTS_IMPORT_ERROR
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import ANY, check_id, check_statuses
@@ -86,8 +87,11 @@ def expected_statuses(options):
 def settle(client, run_ids, options, warn=None, progress=None, known=None):
     """Fetch or wait on runs, check their status (``expected_statuses``), trim logs; return ``(runs, elapsed)``.
 
-    Errors carry the last runs seen (logs trimmed the same way) in ``run``/``runs``.
+    Errors carry the last runs seen (logs trimmed the same way) in ``run``/``runs``. Without ``progress`` (a module),
+    progress lines go to the action plugin's file when it gave one (``_progress.progress_writer``).
     """
+    if progress is None:
+        progress = progress_writer()
     for run_id in run_ids:
         check_id(run_id, 'run')
     started = client.clock()

@@ -28,10 +28,11 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Bud
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratRunError, AltostratTimeoutError)
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import AWAITING, KNOWN_STATUSES, TERMINAL, describe
-from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id
+from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id, one_line
 
 MAX_WORKERS = 4
 PROGRESS_EVERY = 30.0
+PROGRESS_SHOWN = 3  # runs named in a progress line of a wait on several
 
 
 def next_pause(waited, poll_interval, max_poll_interval, failures=0, pending=1):
@@ -110,7 +111,7 @@ class Waiter:
                     raise self._timed_out(run_ids, pending, last, error, now - start)
                 if now >= next_progress:
                     next_progress = now + PROGRESS_EVERY
-                    self.progress('Waited %ds on %d run(s): %s' % (now - start, len(pending), _states(pending, last)))
+                    self.progress(_progress_line(now - start, run_ids, pending, last))
                 pause = next_pause(now - start, self.poll_interval, self.max_poll_interval, failures, len(pending))
                 self.sleep(min(pause, deadline - now))
             looked.add(run_id)
@@ -168,3 +169,24 @@ def _status(run):
 def _states(run_ids, last, limit=10):
     shown = ', '.join('%s %s' % (one_id(run_id), _status(last.get(run_id))) for run_id in run_ids[:limit])
     return shown + (' and %d more' % (len(run_ids) - limit) if len(run_ids) > limit else '')
+
+
+def _progress_line(waited, run_ids, pending, last):
+    """One bounded line on a wait still under way, from the polls made so far (no request of its own)."""
+    if len(run_ids) == 1:
+        line = 'waited %d s on run %s: %s' % (waited, one_id(run_ids[0]), _progress_state(last.get(run_ids[0]), '%s, %s so far'))
+    else:
+        shown = ', '.join('%s %s' % (one_id(run_id), _progress_state(last.get(run_id), '%s (%s)'))
+                          for run_id in pending[:PROGRESS_SHOWN])
+        more = ' and %d more' % (len(pending) - PROGRESS_SHOWN) if len(pending) > PROGRESS_SHOWN else ''
+        line = 'waited %d s on %d runs, %d still pending: %s%s' % (waited, len(run_ids), len(pending), shown, more)
+    return one_line(line, 400)
+
+
+def _progress_state(run, template):
+    """A run's status and number of log entries (``steps``) in ``template``, or ``not polled yet``."""
+    if run is None:
+        return 'not polled yet'
+    logs = run.get('logs')
+    count = len(logs) if isinstance(logs, list) else 0
+    return template % (_status(run), '%d step%s' % (count, '' if count == 1 else 's'))

@@ -257,7 +257,7 @@ def test_progress_every_30_seconds(clock):
     waiter.wait(['a'])
     # 61 polls, 5 s apart: 300 s; a progress line at 30, 60, ... s
     assert len(progress) == 9
-    assert progress[0] == 'Waited 30s on 1 run(s): a running'
+    assert progress[0] == 'waited 30 s on run a: running, 0 steps so far'
 
 
 # ---- several runs -------------------------------------------------------------------------

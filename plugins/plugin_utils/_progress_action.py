@@ -1,0 +1,167 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 Altostrat collection maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+"""The action plugins of the modules: the module as ``normal`` runs it, and on the controller its wait's progress.
+
+Why an action plugin. A module's output reaches the play only when the module returns, so a wait is silent
+for its whole length; an action plugin runs in the worker process, whose ``Display`` output reaches the play
+(terminal, log, AWX job events) while the task still runs. The module has the progress lines (the waiter
+makes one every 30 s from the polls it makes anyway: no extra request); the action plugin shows them.
+Not chosen: the action plugin polling the API itself (extra requests, the token handled twice); ``async`` with
+``async_status`` (a module run per look, and the waiter's state lost between them); the module's own
+stdout/stderr (Ansible reads them only once the module has ended).
+
+How, when the module runs on the controller, without ``async``, at ``-v`` or more (``shows_progress()``):
+
+* it makes a private file (``mkstemp`` in Ansible's local temp dir, mode 0600) and names it in
+  ``ALTOSTRAT_PROGRESS_FILE`` in the module's environment, for this execution only (added to what
+  ``_compute_environment_string`` makes of the task's ``environment``; the task itself is not changed);
+* it runs ``normal``'s ``run()`` (``_execute_module``, unchanged) in a background thread, in a copy of the
+  main thread's ``contextvars`` context (ansible-core 2.19+ keeps the task's context there), and in the main
+  thread reads the lines the module appends (``module_utils/_progress.py``) and shows each with
+  ``Display.v``, until ``run()`` returns; then it shows what is left, removes the file, and returns the
+  result (or raises the error) of ``run()`` unchanged.
+
+Threads: the background thread is the only one that touches the task, connection, templar and module, as
+one thread did before; the main thread only reads its own file and calls ``Display.v``. In a worker process
+``Display`` only puts messages on the worker's queue to the main process (a ``multiprocessing`` queue, whose
+writes take a lock), so the main thread's lines and the ``-vvv`` lines of ``_execute_module`` in the
+background thread can never interleave. A task ``timeout`` (``SIGALRM``) or Ctrl-C lands in the main thread,
+as before, and ends the task; the file is removed, so a module still running cannot write any more.
+
+Why not elsewhere. Where the module runs on another host (any connection but ``local``: a bastion that can
+reach the API), the file would be on that host; there the plugin is ``normal``, exactly. With ``async`` Ansible's
+own async handling runs the module, as before. Below ``-v`` nothing would be shown, so nothing changes.
+With ``no_log`` a line shows only that the wait goes on, not its run IDs. Arguments are passed on untouched
+(``module_defaults`` are already in the task's args: ansible-core applies them before the action plugin
+runs, 2.16-2.18 in ``TaskExecutor._execute``, 2.19+ when the task's args are finalized), and no option value is
+shown: the lines hold only run IDs, statuses, numbers of steps and seconds.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import contextvars
+import os
+import tempfile
+import threading
+import time
+
+from ansible import constants as C
+from ansible.plugins.action.normal import ActionModule as NormalAction
+from ansible.utils.display import Display
+
+from ansible_collections.altostrat.cloud.plugins.module_utils._progress import LINE_LIMIT, PROGRESS_ENV
+from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_line
+
+display = Display()
+
+TICK = 0.5  # s between looks at the file while the module runs
+READ_LIMIT = 64 * 1024  # bytes read at one look, at most
+
+
+def runs_on_controller(connection):
+    """Whether a module run through ``connection`` runs on the controller, as ansible-core itself tells (2.16-2.20)."""
+    return getattr(connection, 'transport', None) == 'local'
+
+
+class ProgressTail:
+    """The complete lines appended to an open binary file since the last look."""
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.partial = b''
+
+    def lines(self, final=False):
+        data = self.partial + (self.handle.read(READ_LIMIT) or b'')
+        *complete, self.partial = data.split(b'\n')
+        if self.partial and (final or len(self.partial) > READ_LIMIT):  # a line never ended: shown as it is
+            complete, self.partial = complete + [self.partial], b''
+        return [line.decode('utf-8', 'replace') for line in complete if line.strip()]
+
+
+class ProgressActionBase(NormalAction):
+    """``normal``, and on the controller at ``-v`` the progress lines of the module's wait while it runs."""
+
+    MODULE = None  # the module's FQCN, which starts each line shown
+
+    _progress_file = None
+
+    def shows_progress(self):
+        """Whether to show progress for this task: see the module docstring."""
+        verbose = display.verbosity >= 1 or getattr(display, 'log_verbosity', 0) >= 1
+        return verbose and not self._task.async_val and runs_on_controller(self._connection)
+
+    def run(self, tmp=None, task_vars=None):
+        if not self.shows_progress():
+            return super(ProgressActionBase, self).run(tmp, task_vars)
+        try:
+            handle, path = tempfile.mkstemp(prefix='altostrat-progress-', dir=C.DEFAULT_LOCAL_TMP)
+            os.close(handle)
+        except Exception:  # pylint: disable=broad-except  # no progress is better than no task
+            return super(ProgressActionBase, self).run(tmp, task_vars)
+        try:
+            return self._run_tailing(super(ProgressActionBase, self).run, path, tmp, task_vars)
+        finally:
+            try:
+                os.remove(path)
+            except OSError:
+                pass
+
+    def _run_tailing(self, run, path, tmp, task_vars):
+        outcome = {}
+        context = contextvars.copy_context()
+
+        def work():
+            try:
+                outcome['result'] = context.run(run, tmp, task_vars)
+            except BaseException as exc:  # pylint: disable=broad-except  # raised again in the main thread
+                outcome['error'] = exc
+
+        try:
+            handle = open(path, 'rb')
+        except OSError:
+            return run(tmp, task_vars)
+        self._progress_file = path
+        worker = threading.Thread(target=work, name='altostrat-module')
+        worker.daemon = True  # an interrupted task does not keep its worker process alive
+        host = (task_vars or {}).get('inventory_hostname')
+        started = time.monotonic()
+        with handle:
+            tail = ProgressTail(handle)
+            worker.start()
+            while worker.is_alive():
+                worker.join(TICK)
+                tail = self._show(tail, host, started)
+            self._show(tail, host, started, final=True)
+        if 'error' in outcome:
+            raise outcome['error']
+        return outcome['result']
+
+    def _show(self, tail, host, started, final=False):
+        """Show the new lines of ``tail``; returns it, or ``None`` once the file cannot be read (no more lines)."""
+        if tail is None:
+            return None
+        try:
+            lines = tail.lines(final)
+        except Exception:  # pylint: disable=broad-except  # a progress line must never end the task
+            return None
+        for line in lines:
+            if self._task.no_log:
+                line = 'still waiting after %d s (details hidden: no_log)' % (time.monotonic() - started)
+            display.v(one_line('%s: %s' % (self.MODULE, line), LINE_LIMIT + 100), host=host)
+        return tail
+
+    def _compute_environment_string(self, raw_environment_out=None):
+        if self._progress_file is None:
+            return super(ProgressActionBase, self)._compute_environment_string(raw_environment_out)
+        environment = {}
+        super(ProgressActionBase, self)._compute_environment_string(environment)
+        environment[PROGRESS_ENV] = self._progress_file
+        if isinstance(raw_environment_out, dict):
+            raw_environment_out.clear()
+            raw_environment_out.update(environment)
+        return self._connection._shell.env_prefix(**environment)
