@@ -95,7 +95,8 @@ class LookupModule(LookupBase):
         options = dict((name, self.get_option(name)) for name in names)
         try:
             client = make_client(options, warn=display.warning)
-            runs, elapsed = settle(client, list(terms), options, warn=display.warning, progress=display.v)
+            runs, elapsed = settle(client, list(terms), options, warn=display.warning,
+                                   progress=lambda line: display.v('altostrat.cloud.workflow_run: %s' % line))
         except AltostratError as exc:
             raise AnsibleLookupError('altostrat.cloud.workflow_run: %s' % exc) from None
         display.vvv('altostrat.cloud.workflow_run: %d run(s) in %.1f s' % (len(runs), elapsed))
