@@ -21,6 +21,9 @@ options:
       - Failing polls (connection errors, HTTP 429 or 5xx answers, cut-off answers) never end a wait before
         O(wait_timeout); the pause doubles with each failed poll, up to O(max_poll_interval), and one warning tells
         when the trouble starts and one when it ends. Other errors (HTTP 401, 403, 404, 422) end it at once.
+      - At C(-v) and above a long wait shows a progress line every 30 seconds, naming each run, its status, its
+        steps so far and the time waited, from the polls it makes anyway. Modules show it when they run on the
+        controller (with C(delegate_to) V(localhost) or a local connection), in a terminal and in AWX jobs alike.
     type: bool
     default: false
   wait_timeout:
