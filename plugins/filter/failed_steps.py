@@ -41,6 +41,7 @@ EXAMPLES = r'''
   altostrat.cloud.workflow_run_info:
     run_id: fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4
     wait: true
+    expected_status: [any]
   register: preflight
 
 - name: Name the nodes whose steps failed

@@ -13,8 +13,11 @@ short_description: Read, wait on and assert Altostrat workflow runs, many at onc
 version_added: 0.1.0
 description:
   - Returns one Altostrat workflow run, with its step logs, for each run ID given.
-  - With O(wait=true) it waits on all of them in one loop under one deadline, polling them one by one, so that waiting
-    on many runs never sends more requests than waiting on each in turn.
+  - With O(wait=true) it waits on all of them in one loop under one deadline, polling first the run that started
+    first, about one request per run plus one per pause; and it fails unless every run completed (or ended as
+    O(expected_status) allows).
+  - Unknown keyword arguments and misspelt statuses are refused before any request, naming the closest option or
+    status, so that a typo never opens a gate.
   - C(lookup) of one ID gives the run itself; C(query) always gives a list of runs, in the order of the IDs.
   - Settings come from keyword arguments first, then Ansible variables (C(altostrat_api_url), C(altostrat_token), ...),
     then environment variables (E(ALTOSTRAT_API_URL), E(ALTOSTRAT_TOKEN), ...), then the C([altostrat]) section of
