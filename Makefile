@@ -104,8 +104,9 @@ test: venv collection
 units: venv collection
 	$(PYTEST) tests/unit -q -n auto
 
+# Most end-to-end tests wait (on runs, on the 60/min limit, on outages): four at a time fit two cores.
 e2e: venv collection
-	$(PYTEST) tests/e2e tests/role tests/awx tests/bench_smoke -q -n 2
+	$(PYTEST) tests/e2e tests/role tests/awx tests/bench_smoke -q -n 4
 
 # Unit tests and the end-to-end gate on every ansible-core line we claim (scripts/matrix.sh).
 matrix-venvs: $(MATRIX_STAMPS)
