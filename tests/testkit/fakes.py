@@ -4,8 +4,8 @@
 * ``Answer``/``FakeAdapter``: a ``requests`` transport adapter that answers from a script, captures every
   prepared request (``.sent``) and can move the fake clock;
 * ``scripted(client, answers)``: serve a client's requests from a list of (status, headers, body);
-* ``fake_client(script, ...)``: a Client on a fake clock whose session is served by a ``FakeAdapter``;
-* ``SENTINEL``: the token the secrecy tests look for.
+* ``fake_client(script, ...)``: a Client on a fake clock whose session is served by a ``FakeAdapter``, with the
+  token ``testkit.SENTINEL``.
 """
 
 import io
@@ -16,13 +16,17 @@ import urllib3
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-SENTINEL = 'SeNtInEl-c0ffee-5ecret-TOKEN-42'
+from testkit import SENTINEL
 
 
 class FakeClock:
-    """A monotonic clock that only moves when ``sleep`` is called (or ``advance``)."""
+    """A clock that only moves when ``sleep`` is called (or ``advance``).
 
-    def __init__(self, now=1000.0):
+    It starts at a plausible ``time.time()`` (2023-11-14), so that it serves as a monotonic clock and as a
+    wall clock (the request budget keeps wall-clock times) alike.
+    """
+
+    def __init__(self, now=1700000000.0):
         self.now = float(now)
         self.sleeps = []
 

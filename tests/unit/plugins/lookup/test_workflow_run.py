@@ -7,7 +7,7 @@ import pytest
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 
-from plugin_helpers import SENTINEL, TOKEN
+from testkit import SENTINEL, TOKEN
 
 ENV = ('ALTOSTRAT_API_URL', 'ALTOSTRAT_TOKEN', 'ALTOSTRAT_VALIDATE_CERTS', 'ALTOSTRAT_CA_PATH',
        'ALTOSTRAT_REQUEST_TIMEOUT', 'ALTOSTRAT_HTTP_RETRIES')

@@ -8,7 +8,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
 from ansible_collections.altostrat.cloud.plugins.module_utils._options import (
     CONNECTION_ARGS, CONNECTION_OPTIONS, WAIT_ARGS, expected_statuses, make_client, settle)
 
-from plugin_helpers import TOKEN
+from testkit import TOKEN
 
 
 def options(emu=None, **overrides):

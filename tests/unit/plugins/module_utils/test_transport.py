@@ -11,7 +11,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils import _retry, _tr
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client, check_run
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratInputError
 
-from plugin_helpers import SENTINEL, TOKEN
+from testkit import SENTINEL, TOKEN
 from testkit.collection import REPO
 from testkit.fakes import scripted
 

@@ -4,7 +4,7 @@ import pytest
 
 from ansible_collections.altostrat.cloud.plugins.modules import workflow_run_info
 
-from plugin_helpers import SENTINEL, TOKEN
+from testkit import SENTINEL, TOKEN
 
 
 @pytest.fixture
