@@ -5,7 +5,8 @@
   prepared request (``.sent``) and can move the fake clock;
 * ``scripted(client, answers)``: serve a client's requests from a list of (status, headers, body);
 * ``fake_client(script, ...)``: a Client on a fake clock whose session is served by a ``FakeAdapter``, with the
-  token ``testkit.SENTINEL``.
+  token ``testkit.SENTINEL``;
+* ``assert_one_clean_line(text)``: what every message the collection shows must be.
 """
 
 import io
@@ -28,7 +29,8 @@ class FakeClock:
 
     def __init__(self, now=1700000000.0):
         self.now = float(now)
-        self.sleeps = []
+        self.sleeps = []  # every pause, in seconds
+        self.spans = []  # every pause as (when it began, seconds)
 
     def __call__(self):
         return self.now
@@ -36,6 +38,7 @@ class FakeClock:
     def sleep(self, seconds):
         assert seconds >= 0, 'negative sleep %r' % seconds
         self.sleeps.append(seconds)
+        self.spans.append((self.now, seconds))
         self.now += seconds
 
     def advance(self, seconds):
@@ -140,3 +143,9 @@ def fake_client(script, token=SENTINEL, api_url='https://api.test', clock=None, 
     client.session.mount('http://', adapter)
     client.adapter, client.fake_clock, client.warnings = adapter, clock, warnings
     return client
+
+
+def assert_one_clean_line(text):
+    """``text`` (an error message or warning) is one non-empty line, without a traceback or the sentinel token."""
+    assert text and '\n' not in text and '\r' not in text and 'Traceback' not in text, repr(text)
+    assert SENTINEL not in text, text

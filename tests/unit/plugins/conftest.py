@@ -5,7 +5,7 @@
   and filter loaders, no in-process request budget, and a private directory for the shared request budget;
   so the tests pass in any order and split over any number of workers (``make units`` shuffles them);
 * ``make_client``: a Client against an emulator (or a URL served by ``testkit.fakes.scripted``) on the fake
-  ``clock`` of ``tests/conftest.py``;
+  ``clock`` of ``tests/conftest.py``; ``no_jitter``: retry pauses without randomness;
 * ``module_runner``: a module's ``main()`` run in-process.
 """
 
@@ -48,6 +48,14 @@ def _reset_controller():
     if loader is not None:
         for plugins in (loader.lookup_loader, loader.filter_loader):
             plugins._clear_caches()
+
+
+@pytest.fixture
+def no_jitter(monkeypatch):
+    """Retry pauses without randomness: the longest backoff (``uniform(a, b) -> b``), 429 waits not stretched."""
+    from ansible_collections.altostrat.cloud.plugins.module_utils import _retry
+    monkeypatch.setattr(_retry.random, 'uniform', lambda a, b: b)
+    monkeypatch.setattr(_retry, 'jitter', lambda seconds: seconds)
 
 
 @pytest.fixture
