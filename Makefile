@@ -52,8 +52,10 @@ test: venv collection
 	@set -e; for t in $(CHECKS); do printf '\n===== %s =====\n' "$$t"; $(MAKE) --no-print-directory $$t; done
 	@printf '\n===== all checks passed =====\n'
 
+# In a random order (a new one each run; RANDOM_ORDER_SEED=N repeats one), each test bounded to 60 s.
 units: venv collection
-	$(PYTEST) tests/unit -q -n auto
+	@seed=$${RANDOM_ORDER_SEED:-$$RANDOM}; echo "unit tests in random order: RANDOM_ORDER_SEED=$$seed repeats it"; \
+	  $(PYTEST) tests/unit -q -n auto --timeout 60 --random-order-bucket=global --random-order-seed=$$seed
 
 e2e: venv collection
 	$(PYTEST) tests/e2e tests/role tests/awx tests/bench_smoke -q -n 2
