@@ -101,8 +101,10 @@ test: venv collection
 	  MAKE_TEST_PASSED="$$passed" $(MAKE) --no-print-directory $$t; passed="$$passed $$t"; done
 	@printf '\n===== all checks passed =====\n'
 
+# In a random order (a new one each run; RANDOM_ORDER_SEED=N repeats one), each test bounded to 60 s.
 units: venv collection
-	$(PYTEST) tests/unit -q -n auto
+	@seed=$${RANDOM_ORDER_SEED:-$$RANDOM}; echo "unit tests in random order: RANDOM_ORDER_SEED=$$seed repeats it"; \
+	  $(PYTEST) tests/unit -q -n auto --timeout 60 --random-order-bucket=global --random-order-seed=$$seed
 
 # Most end-to-end tests wait (on runs, on the 60/min limit, on outages): four at a time fit two cores.
 e2e: venv collection

@@ -8,18 +8,17 @@ expect_rc=None, emu=None, connection_env=True, cfg_sections=None, timeout=180)``
 ``<out_dir>/<name>.json`` the playbook wrote, parsed, keyed by ``<name>``.
 
 By default ``ALTOSTRAT_API_URL``/``ALTOSTRAT_TOKEN`` point at the ``emulator`` fixture
-(``connection_env=False`` leaves every ``ALTOSTRAT_*`` variable unset); the playbook also
-gets ``emu_url`` and ``emu_token`` as extra vars, and ``out_dir``.
+(``connection_env=False`` leaves every ``ALTOSTRAT_*`` variable unset), with ``testkit.TOKEN``;
+the playbook also gets ``emu_url`` and ``emu_token`` as extra vars, and ``out_dir``.
 """
 
 import os
 
 import pytest
 
-from testkit import playbook
+from testkit import TOKEN, playbook
 
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks')
-TOKEN = 'test-token'
 
 
 @pytest.fixture

@@ -1,10 +1,10 @@
 """Where the collection lives, and how the tests import it.
 
-``prepare_build_tree()`` makes ``ansible_collections.altostrat.cloud`` importable: a symlink tree under
-``<repo>/.build`` (the same one ``make`` creates), put on ``sys.path`` together with ``<repo>/tests``, and named
-in ``ANSIBLE_COLLECTIONS_PATH``. ``install_collection_loader()`` installs Ansible's collection loader on that tree
-(before any ``ansible_collections`` import), so ``lookup_loader.get('altostrat.cloud.…')`` and direct imports give
-the same modules.
+``prepare_build_tree()`` makes the symlink tree ``<repo>/.build/ansible_collections/altostrat/cloud`` (the same
+one ``make collection`` creates) and names ``<repo>/.build`` in ``ANSIBLE_COLLECTIONS_PATH``, for the
+``ansible-playbook`` processes the tests start. ``install_collection_loader()`` installs Ansible's collection
+loader on that tree, so ``import ansible_collections.altostrat.cloud...``, ``lookup_loader.get('altostrat.cloud.…')``
+and ``filter_loader.get(...)`` in the test process give the same modules. ``tests/conftest.py`` does both, once.
 """
 
 import os
@@ -20,9 +20,6 @@ def prepare_build_tree():
     if not os.path.exists(_LINK):
         os.makedirs(os.path.dirname(_LINK), exist_ok=True)
         os.symlink(REPO, _LINK)
-    for path in (COLLECTIONS, TESTS):
-        if path not in sys.path:
-            sys.path.insert(0, path)
     os.environ['ANSIBLE_COLLECTIONS_PATH'] = COLLECTIONS
 
 

@@ -4,8 +4,9 @@
 * ``Answer``/``FakeAdapter``: a ``requests`` transport adapter that answers from a script, captures every
   prepared request (``.sent``) and can move the fake clock;
 * ``scripted(client, answers)``: serve a client's requests from a list of (status, headers, body);
-* ``fake_client(script, ...)``: a Client on a fake clock whose session is served by a ``FakeAdapter``;
-* ``SENTINEL``: the token the secrecy tests look for.
+* ``fake_client(script, ...)``: a Client on a fake clock whose session is served by a ``FakeAdapter``, with the
+  token ``testkit.SENTINEL``;
+* ``assert_one_clean_line(text)``: what every message the collection shows must be.
 """
 
 import io
@@ -16,15 +17,20 @@ import urllib3
 from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
-SENTINEL = 'SeNtInEl-c0ffee-5ecret-TOKEN-42'
+from testkit import SENTINEL
 
 
 class FakeClock:
-    """A monotonic clock that only moves when ``sleep`` is called (or ``advance``)."""
+    """A clock that only moves when ``sleep`` is called (or ``advance``).
 
-    def __init__(self, now=1000.0):
+    It starts at a plausible ``time.time()`` (2023-11-14), so that it serves as a monotonic clock and as a
+    wall clock (the request budget keeps wall-clock times) alike.
+    """
+
+    def __init__(self, now=1700000000.0):
         self.now = float(now)
-        self.sleeps = []
+        self.sleeps = []  # every pause, in seconds
+        self.spans = []  # every pause as (when it began, seconds)
 
     def __call__(self):
         return self.now
@@ -32,6 +38,7 @@ class FakeClock:
     def sleep(self, seconds):
         assert seconds >= 0, 'negative sleep %r' % seconds
         self.sleeps.append(seconds)
+        self.spans.append((self.now, seconds))
         self.now += seconds
 
     def advance(self, seconds):
@@ -136,3 +143,9 @@ def fake_client(script, token=SENTINEL, api_url='https://api.test', clock=None, 
     client.session.mount('http://', adapter)
     client.adapter, client.fake_clock, client.warnings = adapter, clock, warnings
     return client
+
+
+def assert_one_clean_line(text):
+    """``text`` (an error message or warning) is one non-empty line, without a traceback or the sentinel token."""
+    assert text and '\n' not in text and '\r' not in text and 'Traceback' not in text, repr(text)
+    assert SENTINEL not in text, text

@@ -5,7 +5,8 @@ on the implicit-style ``localhost`` (``-i localhost,`` + local connection, inter
 ``sys.executable``), under ``work`` (a fresh directory): a private ``HOME``/``ansible.cfg``/temp dirs, no
 ``ALTOSTRAT_*``/``ANSIBLE_*``/``PYENV*`` variable or ``PYTHONPATH`` of the caller, no pyenv shims on ``PATH``.
 The playbook gets ``out_dir`` as an extra var, and the result holds every ``<out_dir>/<name>.json`` it wrote,
-parsed, keyed by ``<name>``.
+parsed, keyed by ``<name>`` (``result[name]``), its output (``result.output``, with ``result.warnings(about)``),
+``rc`` and ``seconds``.
 """
 
 import glob
@@ -38,6 +39,10 @@ class PlaybookResult:
 
     def __getitem__(self, name):
         return self.results[name]
+
+    def warnings(self, about=''):
+        """The ``[WARNING]:`` lines of the output that mention ``about``."""
+        return [line for line in self.output.splitlines() if line.startswith('[WARNING]:') and about in line]
 
     def __repr__(self):
         return '<PlaybookResult rc=%s files=%s in %.1fs>\n%s' % (self.rc, sorted(self.results), self.seconds, self.output)

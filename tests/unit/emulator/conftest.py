@@ -1,9 +1,10 @@
-"""The emulator's own tests; ``tests/conftest.py`` puts ``tests`` on ``sys.path`` and provides the emulator fixtures."""
+"""The emulator's own tests; ``tests/conftest.py`` provides the emulator fixtures (``pytest.ini`` puts ``tests`` on
+``sys.path``); ``session`` is a ``requests`` session with the default scenario's token."""
 
 import pytest
 import requests
 
-TOKEN = "test-token"
+from testkit import TOKEN
 
 
 @pytest.fixture

@@ -1,36 +1,69 @@
-"""Shared set-up for the unit tests of the collection's plugins.
+"""Shared set-up for the unit tests of the collection's plugins (one test file per plugin file, as in ``plugins/``).
 
-* installs Ansible's collection loader on the ``.build`` tree made by ``tests/conftest.py``
-  (before any ``ansible_collections`` import), so ``lookup_loader.get('altostrat.cloud.…')``
-  and direct imports give the same modules;
-* the ``clock`` fixture: a ``testkit.fakes.FakeClock``, whose ``sleep`` advances it and records every pause;
-* helpers to build a Client against an emulator (its shared request budget off: it runs on real time).
+* every test starts with Ansible's global state as new: no module warnings or deprecations left by an earlier
+  test, no warning the controller's ``Display`` would swallow as already shown, no plugin cached by the lookup
+  and filter loaders, no in-process request budget, and a private directory for the shared request budget;
+  so the tests pass in any order and split over any number of workers (``make units`` shuffles them);
+* ``make_client``: a Client against an emulator (or a URL served by ``testkit.fakes.scripted``) on the fake
+  ``clock`` of ``tests/conftest.py``; ``no_jitter``: retry pauses without randomness;
+* ``module_runner``: a module's ``main()`` run in-process.
 """
 
+import json
 import os
 import sys
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-if HERE not in sys.path:
-    sys.path.insert(0, HERE)
+from testkit import TOKEN
 
-from plugin_helpers import TOKEN  # noqa: E402
-from testkit.collection import install_collection_loader  # noqa: E402
-from testkit.fakes import FakeClock  # noqa: E402
 
-install_collection_loader()
+@pytest.fixture(autouse=True)
+def fresh_ansible_state(monkeypatch, tmp_path):
+    from ansible.module_utils.common import warnings as ansible_warnings
+    from ansible_collections.altostrat.cloud.plugins.module_utils import _budget
+    for name in ('_global_warnings', '_global_deprecations'):
+        monkeypatch.setattr(ansible_warnings, name, type(getattr(ansible_warnings, name))())
+    for name in [name for name in os.environ if name.startswith('ALTOSTRAT_')]:
+        monkeypatch.delenv(name)
+    # the budget shared across processes keeps its state under XDG_RUNTIME_DIR: a private one per test
+    runtime = tmp_path / 'runtime'
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv('XDG_RUNTIME_DIR', str(runtime))
+    _budget._MEMORY.clear()
+    _reset_controller()
+    yield
+    _budget._MEMORY.clear()
+    _reset_controller()
+
+
+def _reset_controller():
+    """Forget what the controller's Display has shown and what the plugin loaders cached, if they were loaded."""
+    display = sys.modules.get('ansible.utils.display')
+    if display is not None:
+        shown = display.Display()
+        for name in ('_warns', '_deprecations', '_errors'):
+            getattr(shown, name).clear()
+    loader = sys.modules.get('ansible.plugins.loader')
+    if loader is not None:
+        for plugins in (loader.lookup_loader, loader.filter_loader):
+            plugins._clear_caches()
 
 
 @pytest.fixture
-def clock():
-    return FakeClock()
+def no_jitter(monkeypatch):
+    """Retry pauses without randomness: the longest backoff (``uniform(a, b) -> b``), 429 waits not stretched."""
+    from ansible_collections.altostrat.cloud.plugins.module_utils import _retry
+    monkeypatch.setattr(_retry.random, 'uniform', lambda a, b: b)
+    monkeypatch.setattr(_retry, 'jitter', lambda seconds: seconds)
 
 
 @pytest.fixture
 def make_client(clock):
-    """``make_client(emu_or_url, token=TOKEN, **kwargs)``: a Client on the fake clock, warnings in ``.warnings``."""
+    """``make_client(emu_or_url, token=TOKEN, **kwargs)``: a Client on the fake clock, warnings in ``.warnings``.
+
+    Its shared request budget is off (``rate_limit=0``: the budget runs on real time; ``test_budget.py`` tests it).
+    """
     from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client
     made = []
 
@@ -40,7 +73,7 @@ def make_client(clock):
         kwargs.setdefault('warn', warnings.append)
         kwargs.setdefault('clock', clock)
         kwargs.setdefault('sleep', clock.sleep)
-        kwargs.setdefault('rate_limit', 0)  # no real-time budget under the fake clock; test_budget.py tests it
+        kwargs.setdefault('rate_limit', 0)
         client = Client(token, api_url=url, **kwargs)
         client.warnings = warnings
         made.append(client)
@@ -54,20 +87,12 @@ def make_client(clock):
 @pytest.fixture
 def module_runner(capsys, monkeypatch):
     """``module_runner(module)(args, check_mode=False)``: run a module's ``main()`` in-process as Ansible's unit
-    tests do; returns its JSON result with ``_rc`` (exit code) and ``_stdout`` added. ``ALTOSTRAT_*`` settings
-    are cleared from the environment first, and Ansible's global warnings and deprecations."""
-    import json
+    tests do; returns its JSON result with ``_rc`` (exit code) and ``_stdout`` added."""
     from ansible.module_utils import _internal
     from ansible.module_utils.testing import patch_module_args
     # Once ansible's controller code is imported (the lookup tests load plugins), module warnings go to the
     # controller's Display instead of the result: run the module as a module.
     monkeypatch.setattr(_internal, 'is_controller', False)
-    for name in [name for name in os.environ if name.startswith('ALTOSTRAT_')]:
-        monkeypatch.delenv(name, raising=False)
-    # Ansible keeps a module's warnings and deprecations in globals: start each run with none.
-    from ansible.module_utils.common import warnings as ansible_warnings
-    for name in ('_global_warnings', '_global_deprecations'):
-        monkeypatch.setattr(ansible_warnings, name, type(getattr(ansible_warnings, name))())
 
     def runner(module):
         def run(args, check_mode=False):

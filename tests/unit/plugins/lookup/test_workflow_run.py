@@ -7,7 +7,7 @@ import pytest
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 
-from plugin_helpers import SENTINEL, TOKEN
+from testkit import SENTINEL, TOKEN
 
 ENV = ('ALTOSTRAT_API_URL', 'ALTOSTRAT_TOKEN', 'ALTOSTRAT_VALIDATE_CERTS', 'ALTOSTRAT_CA_PATH',
        'ALTOSTRAT_REQUEST_TIMEOUT', 'ALTOSTRAT_HTTP_RETRIES')
@@ -178,22 +178,29 @@ def test_no_terms_gives_empty_list(emulator, lookup):
 
 
 def test_no_terms_with_wait_gives_empty_list(emulator, lookup):
-    assert lookup.run([], {}, api_url=emulator.url, token=TOKEN, wait=True) == []
+    assert lookup.run([], {}, api_url=emulator.url, token=TOKEN, wait=True, wait_timeout=30) == []
     assert emulator.count() == 0
 
 
-def test_token_with_newline_not_leaked(emulator_factory, lookup):
-    emu = emulator_factory({'tokens': ['someone-else'], 'runs': [{'id': 'fl_run_a', 'workflow_id': 'fl_wf', 'finished': True}]})
+def test_token_with_newline_echoed_by_the_server_is_not_shown(emulator_factory, lookup):
+    """The token as read from a file (with its line break), and an API that echoes it back in its message."""
+    echo = {'kind': 'status', 'status': 401, 'path': '/workflows/runs/fl_run_a', 'times': None,
+            'body': {'type': 'invalid_request_error', 'code': 'unauthenticated', 'message': 'Invalid token %s\n' % SENTINEL}}
+    emu = emulator_factory({'tokens': ['someone-else'], 'runs': [{'id': 'fl_run_a', 'workflow_id': 'fl_wf', 'finished': True}],
+                            'faults': [echo]})
     with pytest.raises(AnsibleLookupError) as info:
         lookup.run(['fl_run_a'], {}, api_url=emu.url, token=SENTINEL + '\n')
-    assert SENTINEL not in str(info.value)
+    msg = str(info.value)
+    assert emu.requests[0]['authorization'] == 'Bearer ' + SENTINEL and emu.requests[0]['fault'] == 'status'
+    assert 'HTTP 401' in msg and 'Invalid token ******** (unauthenticated)' in msg, msg
+    assert SENTINEL not in msg and '\n' not in msg
 
 
 # ---- fail closed: a failed run, a misspelt option or status never opens a gate ------------------------
 
 def test_wait_fails_closed_on_a_failed_run_by_default(emulator, lookup):
     with pytest.raises(AnsibleLookupError) as info:
-        lookup.run(['fl_run_failed'], {}, api_url=emulator.url, token=TOKEN, wait=True)
+        lookup.run(['fl_run_failed'], {}, api_url=emulator.url, token=TOKEN, wait=True, wait_timeout=30)
     assert str(info.value).startswith('altostrat.cloud.workflow_run: Expected status completed, but run fl_run_failed is failed')
 
 
@@ -214,6 +221,7 @@ def test_unknown_keyword_refused_naming_the_closest(name, hint, emulator, lookup
 
 def test_misspelt_status_refused_before_any_request(emulator, lookup):
     with pytest.raises(AnsibleLookupError) as info:
-        lookup.run(['fl_run_failed'], {}, api_url=emulator.url, token=TOKEN, wait=True, expected_status=['complete'])
+        lookup.run(['fl_run_failed'], {}, api_url=emulator.url, token=TOKEN, wait=True, wait_timeout=30,
+                   expected_status=['complete'])
     assert "expected_status holds 'complete', which is not a run status (did you mean 'completed'?)" in str(info.value)
     assert emulator.count() == 0

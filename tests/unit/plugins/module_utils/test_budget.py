@@ -17,20 +17,7 @@ from testkit.fakes import FakeClock
 
 API = 'https://v1.api.altostrat.io'
 TOKEN = 'tok-budget-S3CRET-0123456789abcdef'
-T0 = 1700000000.0
-
-
-@pytest.fixture(autouse=True)
-def no_memory_budgets():
-    """In-process budgets live in a module-level dict: start each test without any."""
-    _budget._MEMORY.clear()
-    yield
-    _budget._MEMORY.clear()
-
-
-@pytest.fixture
-def clock():
-    return FakeClock(T0)
+T0 = FakeClock().now  # where the shared fake clock starts
 
 
 @pytest.fixture

@@ -1,11 +1,23 @@
-"""The client's endpoints: starts (always with an idempotency key), reruns, resumes, listing, id checks."""
+"""The client's endpoints: starts (always with an idempotency key), reruns, resumes, listing, id checks, answer shapes."""
+
+import json
+import re
+import uuid
+from urllib.parse import unquote, urlsplit
 
 import pytest
+import requests
+from hypothesis import given, settings, strategies as st
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _client
-from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratInputError
+from ansible_collections.altostrat.cloud.plugins.module_utils._client import check_run
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratError, AltostratInputError
+from ansible_collections.altostrat.cloud.plugins.module_utils._runs import check_expected, describe, filter_logs
 
-from testkit.fakes import scripted
+from testkit import SENTINEL
+from testkit.fakes import Answer, assert_one_clean_line, fake_client, scripted
+
+RUN = {'id': 'fl_run_x', 'status': 'completed', 'logs': []}
 
 
 def fault(emu, **spec):
@@ -62,37 +74,118 @@ def test_list_runs_unknown_workflow(emulator, make_client):
     assert info.value.status == 404 and 'Workflow fl_nope not found.' in str(info.value)
 
 
-# ---- id validation and quoting ---------------------------------------------------------------
+# ---- id validation and quoting: a bad id never leaves the machine ------------------------------------
 
-BAD_RUN_IDS = ['fl_run_x/../../admin', 'fl_run_%2e%2e', 'fl_run_a?b=1', 'fl_run_a#frag', 'fl_run_a b', ' fl_run_a',
-               'fl_run_a\n', '', 'fl_run_', 'fl_wf_main', 'fl_run_' + 'a' * 200, None, 12, ['fl_run_a'], b'fl_run_a']
+BAD = ['', ' ', 'fl_run_', 'fl_run_a/b', 'fl_run_x/../../admin', '..', 'fl_run_..', 'fl_run_%2e%2e', 'fl_run_%2F',
+       'fl_run_a?b=c', 'fl_run_a#frag', 'fl_run_a b', ' fl_run_a', 'fl_run_a ', 'fl_run_a\n', 'fl_run_a\t',
+       'fl_run_a\r\nX-Injected: 1', 'fl_run_a\x00', 'fl_run_\u00e9', 'fl_run_\uff41', 'fl_run_a;b', 'fl_run_a.b',
+       'fl_run_' + 'a' * 200, 'https://evil.test/x', '/workflows/runs/fl_run_a', 'fl_run_a\\b', None, 42,
+       ['fl_run_a'], {'id': 'fl_run_a'}, b'fl_run_a']
+BAD_NODES = ['', 'n/1', '../x', 'n0/../n1', '..', '%2e', 'n?1', 'n#1', 'n 1', 'n1\n', 'n' * 200, None, 0]
+SHAPES = {
+    'run': re.compile(r'/workflows/runs/(fl_run_[A-Za-z0-9_-]+)\Z'),
+    'workflow': re.compile(r'/workflows/(fl_[A-Za-z0-9_-]+)/executions\Z'),
+    'start': re.compile(r'/workflows/(fl_[A-Za-z0-9_-]+)/execute\Z'),
+    'rerun': re.compile(r'/workflows/runs/(fl_run_[A-Za-z0-9_-]+)/rerun\Z'),
+    'resume': re.compile(r'/workflows/runs/fl_run_ok/resume-from/([A-Za-z0-9_-]+)\Z'),
+}
+CALLS = {
+    'run': lambda client, value: client.get_run(value),
+    'workflow': lambda client, value: client.list_runs(value),
+    'start': lambda client, value: client.start_run(value, {'a': 1}),
+    'rerun': lambda client, value: client.rerun(value),
+    'resume': lambda client, value: client.resume('fl_run_ok', value),
+}
+KIND = {'run': 'run', 'rerun': 'run', 'workflow': 'workflow', 'start': 'workflow', 'resume': 'node'}
 
 
-@pytest.mark.parametrize('run_id', BAD_RUN_IDS)
-def test_bad_run_id_refused_without_request(run_id, emulator, make_client):
-    client = make_client(emulator)
-    for call in (client.get_run, client.rerun, lambda r: client.resume(r, 'n0')):
-        with pytest.raises(AltostratInputError) as info:
-            call(run_id)
-        assert 'Invalid run id' in str(info.value)
-        assert len(str(info.value)) < 250
-    assert emulator.count() == 0 and emulator.requests == []
+def api_client(clock=None):
+    """A client whose fake API answers every endpoint well."""
+    def answer(request):
+        path = urlsplit(request.url).path
+        if path.endswith('/executions'):
+            return Answer(200, {'data': [], 'meta': {'last_page': 1}})
+        if path.endswith('/rerun') or '/resume-from/' in path:
+            return Answer(202, {'message': 'queued', 'new_run': RUN})
+        return Answer(200, RUN)
+    return fake_client(answer, clock=clock)
 
 
-@pytest.mark.parametrize('workflow_id', ['fl_x/../../admin', 'fl_%2e', 'fl_a?x', 'fl_a#x', 'fl a', '', 'wf_main', 'fl_' + 'a' * 200, 7])
-def test_bad_workflow_id_refused_without_request(workflow_id, emulator, make_client):
-    client = make_client(emulator)
-    for call in (client.list_runs, client.start_run):
-        with pytest.raises(AltostratInputError, match='Invalid workflow id'):
-            call(workflow_id)
-    assert emulator.count() == 0
+@pytest.mark.parametrize('call', ['run', 'workflow', 'start', 'rerun'])
+@pytest.mark.parametrize('value', BAD, ids=repr)
+def test_bad_ids_refused_before_any_request(call, value, clock):
+    client = api_client(clock)
+    if call in ('workflow', 'start') and isinstance(value, str) and value.startswith('fl_run_'):
+        value = value.replace('fl_run_', 'fl_', 1)
+    with pytest.raises(AltostratInputError) as info:
+        CALLS[call](client, value)
+    assert client.adapter.sent == []
+    assert str(info.value).startswith('Invalid %s id' % KIND[call]) and len(str(info.value)) < 250
+    assert_one_clean_line(str(info.value))
 
 
-@pytest.mark.parametrize('node_id', ['../x', 'n0/../n1', '%2e', 'n?', 'n#', 'n 0', '', 'n' * 200, 0])
-def test_bad_node_id_refused_without_request(node_id, emulator, make_client):
-    with pytest.raises(AltostratInputError, match='Invalid node id'):
-        make_client(emulator).resume('fl_run_failed', node_id)
-    assert emulator.count() == 0
+@pytest.mark.parametrize('call, value', [('run', 'fl_wf_main'), ('rerun', 'fl_wf_main'), ('workflow', 'wf_main'),
+                                         ('start', 'wf_main'), ('workflow', 'fl_'), ('start', 'FL_main')])
+def test_ids_of_another_shape_refused_before_any_request(call, value, clock):
+    client = api_client(clock)
+    with pytest.raises(AltostratInputError, match='^Invalid %s id' % KIND[call]):
+        CALLS[call](client, value)
+    assert client.adapter.sent == []
+
+
+@pytest.mark.parametrize('value', BAD_NODES, ids=repr)
+def test_bad_node_ids_refused_before_any_request(value, clock):
+    client = api_client(clock)
+    with pytest.raises(AltostratInputError, match='^Invalid node id'):
+        client.resume('fl_run_ok', value)
+    assert client.adapter.sent == []
+
+
+# Near misses of the API's id shapes, and any text at all.
+NEAR = st.builds(lambda prefix, body, tail: prefix + body + tail,
+                 st.sampled_from(['fl_run_', 'fl_', 'fl_run', '', 'FL_RUN_', 'fl_run_fl_run_']),
+                 st.text(alphabet=st.sampled_from('aZ09_-./%?#&=;: \t\n\\\u00e9\u0000\u202e'), max_size=20),
+                 st.sampled_from(['', '/', '%2e', '..', ' ', '\n', 'x' * 130]))
+ANY_TEXT = st.one_of(st.text(max_size=200), NEAR, st.from_regex(r'\Afl_run_[A-Za-z0-9_-]{1,140}\Z'))
+
+
+def _check_path(call, value):
+    """For any text: the request path is the API's own shape with the id as one plain segment, or nothing is sent."""
+    client = api_client()
+    try:
+        CALLS[call](client, value)
+    except AltostratInputError:
+        assert client.adapter.sent == [], 'refused, yet a request was sent'
+        return
+    assert client.adapter.sent, 'accepted, yet no request was sent'
+    for request in client.adapter.sent:
+        parts = urlsplit(request.url)
+        assert (parts.scheme, parts.netloc, parts.fragment) == ('https', 'api.test', '')
+        match = SHAPES[call].match(parts.path)
+        assert match, 'path %r is not the API shape for %s' % (parts.path, call)
+        assert unquote(match.group(1)) == value == match.group(1), 'the id went out other than as one plain segment'
+        assert len(value) <= 128 and (call == 'workflow' or not parts.query)
+        assert SENTINEL not in request.url
+
+
+@settings(max_examples=300)
+@given(value=ANY_TEXT)
+def test_property_run_id_path_is_api_shape_or_refused(value):
+    _check_path('run', value)
+    _check_path('rerun', value)
+
+
+@settings(max_examples=200)
+@given(value=st.one_of(ANY_TEXT, st.from_regex(r'\Afl_[A-Za-z0-9_-]{1,100}\Z')))
+def test_property_workflow_id_path_is_api_shape_or_refused(value):
+    _check_path('workflow', value)
+    _check_path('start', value)
+
+
+@settings(max_examples=200)
+@given(value=st.one_of(ANY_TEXT, st.from_regex(r'\A[A-Za-z0-9_-]{1,130}\Z')))
+def test_property_node_id_path_is_api_shape_or_refused(value):
+    _check_path('resume', value)
 
 
 def test_ids_are_path_quoted(make_client, monkeypatch):
@@ -118,7 +211,6 @@ EXECUTE = '/workflows/fl_wf_main/execute'
 
 
 def test_start_without_key_sends_a_fresh_uuid(emulator, make_client):
-    import uuid
     client = make_client(emulator)
     first, key, replayed = client.start_run('fl_wf_main', context={'a': 1})
     second, other, _unused = client.start_run('fl_wf_main', context={'a': 1})
@@ -181,3 +273,85 @@ def test_key_reused_for_another_request_gets_a_hint(emulator, make_client):
     assert info.value.status == 422 and info.value.api_code == 'idempotency_key_in_use' and '\n' not in msg
     assert 'The idempotency_key 4711-preflight was used within the last 24 hours for a different request' in msg
     assert 'unique per host and per attempt' in msg and emulator.runs_created == 1
+
+
+# ---- every kind of start, every lost answer: retried with one key, never a second run -----------------
+
+LOST = {
+    '503': Answer(503, {'message': 'busy'}, reason='Service Unavailable'),
+    '502-html': Answer(502, b'<html>502</html>', {'Content-Type': 'text/html'}),
+    'reset': Answer(exc=requests.exceptions.ConnectionError('Connection reset by peer')),
+    'timeout': Answer(exc=requests.exceptions.ReadTimeout('read timed out')),
+    'cut-off': Answer(200, b'{"id": "fl_run_x", "sta', {'Content-Type': 'application/json', 'Content-Length': '200'}),
+}
+STARTS = {
+    'start': (lambda client, key: client.start_run('fl_wf', {'a': 1}, idempotency_key=key), RUN),
+    'rerun': (lambda client, key: client.rerun('fl_run_old', idempotency_key=key), {'message': 'queued', 'new_run': RUN}),
+    'resume': (lambda client, key: client.resume('fl_run_old', 'n1', idempotency_key=key),
+               {'message': 'queued', 'new_run': RUN}),
+}
+
+
+@pytest.mark.parametrize('key', [None, 'job-42-preflight'], ids=['fresh-key', 'given-key'])
+@pytest.mark.parametrize('failure', sorted(LOST))
+@pytest.mark.parametrize('call', sorted(STARTS))
+def test_start_whose_answer_is_lost_is_retried_with_the_same_key(call, failure, key, clock):
+    start, answer = STARTS[call]
+    client = fake_client([LOST[failure], Answer(201, answer, {'Content-Type': 'application/json',
+                                                              'Idempotent-Replayed': 'true'})], clock=clock)
+    run, sent_key, replayed = start(client, key)
+    assert run == RUN and replayed is True and client.own_replay
+    keys = [request.headers['Idempotency-Key'] for request in client.adapter.sent]
+    assert keys == [sent_key, sent_key] and sent_key == (key or str(uuid.UUID(sent_key)))
+    assert len(client.warnings) == 2 and 'is failing (POST /workflows/' in client.warnings[0]
+
+
+@pytest.mark.parametrize('status', [400, 401, 403, 404, 409, 422])
+@pytest.mark.parametrize('call', sorted(STARTS))
+def test_start_refused_with_a_4xx_is_sent_once(call, status, clock):
+    start, answer = STARTS[call]
+    client = fake_client([Answer(status, {'message': 'No.', 'code': 'refused'}, reason='Refused'), Answer(201, answer)],
+                         clock=clock, http_retries=5)
+    with pytest.raises(AltostratAPIError) as info:
+        start(client, None)
+    assert info.value.status == status and not info.value.transient
+    assert len(client.adapter.sent) == 1 and clock.sleeps == [] and client.warnings == []
+    assert 'may or may not' not in str(info.value) and str(info.value).startswith('POST /workflows/')
+
+
+# ---- what an answer must look like ---------------------------------------------------------------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=30)
+# Run-like objects: the real keys with values of any JSON type, so the checks go deep.
+RUNLIKE = st.fixed_dictionaries({}, optional={
+    'id': st.one_of(st.just('fl_run_x'), JSON), 'status': st.one_of(st.sampled_from(
+        ['pending', 'running', 'completed', 'failed', 'awaiting_ui_interaction', 'queued_v2']), JSON),
+    'error_message': st.one_of(st.none(), st.text(max_size=40), JSON),
+    'logs': st.one_of(st.none(), JSON, st.lists(st.one_of(JSON, st.fixed_dictionaries({}, optional={
+        'node_id': JSON, 'component_id': JSON, 'status': st.sampled_from(['success', 'error', 'warning']),
+        'output': JSON}))))})
+
+
+@settings(max_examples=400)
+@given(value=st.one_of(JSON, RUNLIKE))
+def test_fuzz_check_run_only_raises_our_errors_and_runs_are_usable(value):
+    try:
+        run = check_run(value, 'GET', '/workflows/runs/fl_run_x')
+    except AltostratAPIError as exc:
+        assert_one_clean_line(str(exc))
+        assert str(exc).startswith('GET /workflows/runs/fl_run_x: HTTP 200 answer ')
+        return
+    assert run is value and isinstance(run['id'], str) and isinstance(run['status'], str)
+    # Whatever passed the check can be described, asserted and trimmed without a crash, in one line.
+    assert_one_clean_line(describe(run, with_output=True))
+    if run['status'] == 'completed':
+        check_expected([run], ['completed'])
+    else:
+        with pytest.raises(AltostratError) as info:
+            check_expected([run], ['completed'])
+        assert_one_clean_line(str(info.value))
+    for mode in ('errors', 'none', 'all'):
+        filter_logs(json.loads(json.dumps(run)), mode)

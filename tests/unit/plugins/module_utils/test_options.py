@@ -8,14 +8,22 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
 from ansible_collections.altostrat.cloud.plugins.module_utils._options import (
     CONNECTION_ARGS, CONNECTION_OPTIONS, WAIT_ARGS, expected_statuses, make_client, settle)
 
-from plugin_helpers import TOKEN
+from testkit import TOKEN
+from testkit.fakes import Answer, fake_client
 
 
 def options(emu=None, **overrides):
+    """The options of a task with every default; the shared request budget off (it runs on real time)."""
     opts = dict((name, spec.get('default')) for name, spec in dict(CONNECTION_ARGS, **WAIT_ARGS).items())
-    opts.update(token=TOKEN, api_url=emu.url if emu else DEFAULT_API_URL)
+    opts.update(token=TOKEN, api_url=emu.url if emu else DEFAULT_API_URL, rate_limit=0)
     opts.update(overrides)
     return opts
+
+
+@pytest.fixture
+def client_for(clock):
+    """``client_for(opts)``: ``make_client(opts)`` on the fake clock: no test here waits in real time."""
+    return lambda opts: make_client(opts, clock=clock, sleep=clock.sleep)
 
 
 def test_connection_args_env_fallback_and_no_log():
@@ -63,8 +71,8 @@ def test_make_client_without_token():
         make_client(options(token=None))
 
 
-def test_settle_fetch_trims_logs(emulator):
-    client = make_client(options(emulator))
+def test_settle_fetch_trims_logs(emulator, client_for):
+    client = client_for(options(emulator))
     runs, elapsed = settle(client, ['fl_run_failed', 'fl_run_completed'], options(emulator, logs='errors'))
     assert elapsed == 0.0
     assert [r['id'] for r in runs] == ['fl_run_failed', 'fl_run_completed']
@@ -72,16 +80,16 @@ def test_settle_fetch_trims_logs(emulator):
     assert runs[0]['trigger_payload'] == {'env': 'staging'}
 
 
-def test_settle_known_runs_not_fetched(emulator):
-    client = make_client(options(emulator))
+def test_settle_known_runs_not_fetched(emulator, client_for):
+    client = client_for(options(emulator))
     known = {'fl_run_x': {'id': 'fl_run_x', 'status': 'pending', 'logs': [{'status': 'success'}]}}
     runs, _unused = settle(client, ['fl_run_x'], options(emulator, logs='none'), known=known)
     assert runs == [{'id': 'fl_run_x', 'status': 'pending', 'logs': []}]
     assert emulator.count() == 0
 
 
-def test_settle_expected_status_error_keeps_trimmed_run(emulator):
-    client = make_client(options(emulator))
+def test_settle_expected_status_error_keeps_trimmed_run(emulator, client_for):
+    client = client_for(options(emulator))
     with pytest.raises(AltostratRunError) as info:
         settle(client, ['fl_run_failed'], options(emulator, expected_status=['completed'], logs='errors'))
     exc = info.value
@@ -91,9 +99,9 @@ def test_settle_expected_status_error_keeps_trimmed_run(emulator):
     assert str(exc).endswith('; failed steps: node n2 output {"body":{"message":"Service Unavailable"},"status":503}.')
 
 
-def test_settle_wait_uses_waiter(emulator, monkeypatch, clock):
+def test_settle_wait_uses_waiter(emulator, client_for, clock):
     opts = options(emulator, wait=True, wait_timeout=3, poll_interval=1, logs='none')
-    client = make_client(opts, clock=clock, sleep=clock.sleep)
+    client = client_for(opts)
     with pytest.raises(AltostratTimeoutError) as info:
         settle(client, ['fl_run_forever'], opts)
     assert info.value.run['status'] == 'running' and info.value.run['logs'] == []
@@ -101,8 +109,8 @@ def test_settle_wait_uses_waiter(emulator, monkeypatch, clock):
     assert emulator.count() == 4
 
 
-def test_settle_wait_on_interaction(emulator):
-    client = make_client(options(emulator))
+def test_settle_wait_on_interaction(emulator, client_for):
+    client = client_for(options(emulator))
     runs, _unused = settle(client, ['fl_run_awaiting'], options(emulator, wait=True, expected_status=['any']))
     assert runs[0]['status'] == 'awaiting_ui_interaction'
     with pytest.raises(AltostratRunError, match='^Expected status completed, but run fl_run_awaiting is awaiting_ui'):
@@ -113,11 +121,21 @@ def test_settle_wait_on_interaction(emulator):
         settle(client, ['fl_run_awaiting'], options(emulator, wait=True, expected_status=['completed']))
 
 
-def test_settle_api_error_without_run_propagates(emulator):
-    client = make_client(options(emulator))
+def test_settle_api_error_without_run_propagates(emulator, client_for):
+    client = client_for(options(emulator))
     with pytest.raises(AltostratAPIError) as info:
         settle(client, ['fl_run_nope'], options(emulator, logs='errors'))
     assert info.value.status == 404 and info.value.run is None
+
+
+@pytest.mark.parametrize('wait', [False, True])
+@pytest.mark.parametrize('bad', ['fl_run_a/../b', 'fl_run_%2e', {'id': 'fl_run_a'}], ids=repr)
+def test_one_bad_id_among_good_ones_sends_nothing(bad, wait, clock):
+    """query(..., good_id, bad_id): refused before any request, not even one for the good id."""
+    client = fake_client([Answer(200, {'id': 'fl_run_good', 'status': 'completed', 'logs': []})], clock=clock)
+    with pytest.raises(AltostratInputError, match='^Invalid run id'):
+        settle(client, ['fl_run_good', bad], options(wait=wait))
+    assert client.adapter.sent == []
 
 
 @pytest.mark.parametrize('wait, given, expected', [

@@ -1,10 +1,13 @@
 """The retry policy: transient failures, 429 back-pressure, Retry-After, deadlines, the budget, trouble told once."""
 
+import socket
+
 import pytest
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _retry, _transport
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
 
+from testkit import TOKEN
 from testkit.fakes import scripted
 
 RUN_PATH = '/workflows/runs/fl_run_completed'
@@ -13,13 +16,6 @@ OK = b'{"id": "fl_run_a", "status": "completed"}'
 
 def fault(emu, **spec):
     emu.add_faults([spec])
-
-
-@pytest.fixture
-def no_jitter(monkeypatch):
-    """Backoff and jitter without randomness: uniform(a, b) -> b for backoff, jitter adds nothing."""
-    monkeypatch.setattr(_retry.random, 'uniform', lambda a, b: b)
-    monkeypatch.setattr(_retry, 'jitter', lambda seconds: seconds)
 
 
 class RecordingBudget:
@@ -100,14 +96,16 @@ def test_retry_after_honoured_on_5xx(emulator, make_client, clock):
     assert clock.sleeps == [7.0, 7.0] and emulator.count() == 3
 
 
-def test_retry_after_capped(emulator, make_client, clock):
-    fault(emulator, path=RUN_PATH, kind='status', status=503, retry_after=3600, times=1)
+@pytest.mark.parametrize('status', [429, 503])
+def test_retry_after_capped(status, emulator, make_client, clock, no_jitter):
+    fault(emulator, path=RUN_PATH, kind='status', status=status, retry_after=3600, times=1)
     make_client(emulator).get_run('fl_run_completed')
     assert clock.sleeps == [_retry.MAX_RETRY_AFTER] and _retry.MAX_RETRY_AFTER == 60.0
 
 
 def test_retry_after_http_date_and_reset():
     assert _transport.retry_after({'Retry-After': 'Wed, 21 Oct 2015 07:28:00 GMT'}) == 0.0  # in the past
+    assert _transport.retry_after({'Retry-After': 'Wed, 21 Oct 2015 07:28:20 GMT'}, now=1445412480.0) == 20.0
     assert _transport.retry_after({'Retry-After': '12'}) == 12.0
     assert _transport.retry_after({'Retry-After': 'soon'}) is None
     assert _transport.retry_after({}) is None
@@ -124,7 +122,7 @@ def test_backoff_stops_before_deadline(emulator, make_client, clock, no_jitter):
     assert clock() <= deadline and emulator.count() == 3
 
 
-@pytest.mark.parametrize('status', [400, 401, 403, 404, 405, 422])
+@pytest.mark.parametrize('status', [400, 401, 403, 404, 405, 409, 422])
 def test_client_errors_not_retried(status, emulator, make_client, clock):
     fault(emulator, path=RUN_PATH, kind='status', status=status, times=None)
     client = make_client(emulator)
@@ -134,6 +132,27 @@ def test_client_errors_not_retried(status, emulator, make_client, clock):
     assert clock.sleeps == [] and client.warnings == []
     assert info.value.status == status and not info.value.transient
     assert 'HTTP %d' % status in str(info.value)
+
+
+def test_refused_until_the_api_comes_up_is_ridden_out(emulator_factory, make_client, clock):
+    """A real refused connection (nothing listens on the port), then the API comes up there: the GET gets through."""
+    with socket.socket() as probe:
+        probe.bind(('127.0.0.1', 0))
+        port = probe.getsockname()[1]
+    started = []
+
+    def sleep(seconds):
+        clock.sleep(seconds)
+        if len(clock.sleeps) == 2:
+            started.append(emulator_factory({'tokens': [TOKEN], 'runs': [{'id': 'fl_run_x', 'workflow_id': 'fl_wf',
+                                                                            'finished': True}]}, port=port))
+
+    client = make_client('http://127.0.0.1:%d' % port, sleep=sleep)
+    assert client.get_run('fl_run_x')['status'] == 'completed'
+    assert len(clock.sleeps) == 2 and started[0].count(method='GET') == 1
+    assert len(client.warnings) == 2, client.warnings
+    assert client.warnings[0].startswith('The Altostrat API is failing (GET /workflows/runs/fl_run_x failed: could not reach')
+    assert client.warnings[1].endswith('and 2 failed request(s).')
 
 
 def test_http_retries_zero_means_one_try(emulator, make_client):

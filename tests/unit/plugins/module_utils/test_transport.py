@@ -1,31 +1,30 @@
 """The transport: auth, secrecy, redirects, TLS and proxy settings, error messages, body reads and checks."""
 
+import gzip
+import json
 import os
-import socket
+import traceback
+import zlib
 
 import pytest
 import requests
 import yaml
+from hypothesis import example, given, settings, strategies as st
 
-from ansible_collections.altostrat.cloud.plugins.module_utils import _retry, _transport
+from ansible_collections.altostrat.cloud.plugins.module_utils import _transport
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client, check_run
-from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratInputError
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratError, AltostratInputError
+from ansible_collections.altostrat.cloud.plugins.module_utils._transport import BearerAuth, _origin, decode
 
-from plugin_helpers import SENTINEL, TOKEN
+from testkit import SENTINEL, TOKEN
 from testkit.collection import REPO
-from testkit.fakes import scripted
+from testkit.fakes import Answer, assert_one_clean_line, fake_client, scripted
 
 RUN_PATH = '/workflows/runs/fl_run_completed'
 
 
 def fault(emu, **spec):
     emu.add_faults([spec])
-
-
-@pytest.fixture
-def no_jitter(monkeypatch):
-    """Backoff without jitter: uniform(a, b) -> b."""
-    monkeypatch.setattr(_retry.random, 'uniform', lambda a, b: b)
 
 
 # ---- auth, netrc, user agent, api_url ----------------------------------------------------
@@ -103,37 +102,53 @@ def test_api_url_trailing_slash_stripped_and_no_token_refused():
 
 # ---- the token never appears in errors -------------------------------------------------------
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
+FAILURES = {
+    '401': Answer(401, {'message': 'Unauthenticated.', 'code': 'unauthenticated'}, reason='Unauthorized'),
+    '403': Answer(403, {'message': 'Forbidden.'}, reason='Forbidden'),
+    '404': Answer(404, {'message': 'Workflow run not found.'}, reason='Not Found'),
+    '500': Answer(500, {'message': 'Server Error.'}),
+    '503': Answer(503, {'message': 'Server Error.'}, {'Content-Type': 'application/json', 'Retry-After': '1'}),
+    'html': Answer(502, b'<html>502 Bad Gateway</html>', {'Content-Type': 'text/html'}),
+    'timeout': Answer(exc=requests.exceptions.ReadTimeout('HTTPSConnectionPool: Read timed out.')),
+    'tls': Answer(exc=requests.exceptions.SSLError('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')),
+    'dns': Answer(exc=requests.exceptions.ConnectionError('Failed to resolve altostrat.invalid')),
+    'refused': Answer(exc=requests.exceptions.ConnectionError('[Errno 111] Connection refused')),
+    'reset': Answer(exc=requests.exceptions.ConnectionError('Connection reset by peer')),
+    'truncated': Answer(200, b'{"id": "fl_run_x", "sta', {'Content-Type': 'application/json', 'Content-Length': '200'}),
+    'not-json': Answer(200, b'oops', {'Content-Type': 'application/json'}),
+    'wrong-shape': Answer(200, {'id': 'fl_run_x'}),
+}
 
 
-@pytest.mark.parametrize('case', ['401', '404', '503', 'html', 'truncated', 'not_json', 'refused'])
-def test_token_never_in_error(case, emulator_factory, make_client):
-    tokens = ['someone-else'] if case == '401' else [SENTINEL]
-    faults = {
-        '503': [{'kind': 'status', 'status': 503, 'times': None}],
-        'html': [{'kind': 'html', 'times': None}],
-        'truncated': [{'kind': 'truncated', 'times': None}],
-        'not_json': [{'kind': 'not_json'}],
-    }.get(case, [])
-    emu = emulator_factory({'tokens': tokens, 'runs': [{'id': 'fl_run_completed', 'workflow_id': 'fl_wf', 'finished': True}],
-                            'faults': faults})
-    target = 'http://127.0.0.1:%d' % _free_port() if case == 'refused' else emu
-    client = make_client(target, token=SENTINEL, http_retries=1)
-    run_id = 'fl_run_nope' if case == '404' else 'fl_run_completed'
-    with pytest.raises(AltostratAPIError) as info:
-        client.get_run(run_id)
-    exc = info.value
-    for text in (str(exc), repr(exc), repr(vars(exc)), exc.message):
-        assert SENTINEL not in text
-    assert '\n' not in str(exc)
-    assert str(exc).startswith('GET /workflows/runs/%s' % run_id)
-    if case == '401':
-        assert exc.status == 401 and 'Check the token' in str(exc)
-    if case == 'refused':
-        assert exc.status is None and exc.transient and 'could not reach' in str(exc)
+def _all_text(exc):
+    chain = ''.join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return ' '.join([str(exc), repr(exc), repr(exc.args), repr(vars(exc)), chain])
+
+
+@pytest.mark.parametrize('failure', sorted(FAILURES))
+@pytest.mark.parametrize('call', ['get', 'start', 'start-key'])
+def test_token_absent_from_errors_and_warnings_on_every_failure_path(failure, call, clock):
+    client = fake_client([FAILURES[failure]], clock=clock, http_retries=2)
+    with pytest.raises(AltostratError) as info:
+        if call == 'get':
+            client.get_run('fl_run_x')
+        else:
+            client.start_run('fl_wf', {'a': 1}, idempotency_key='k' if call == 'start-key' else None)
+    assert SENTINEL not in _all_text(info.value)
+    assert_one_clean_line(str(info.value))
+    assert str(info.value).startswith('GET /workflows/runs/fl_run_x' if call == 'get' else 'POST /workflows/fl_wf/execute')
+    for warning in client.warnings:
+        assert_one_clean_line(warning)
+    for request in client.adapter.sent:
+        assert SENTINEL not in request.url and SENTINEL not in (request.body or b'').decode()
+        assert request.headers['Authorization'] == 'Bearer ' + SENTINEL
+
+
+def test_token_is_not_in_client_session_or_auth_reprs(clock):
+    client = fake_client([Answer(200, {'id': 'fl_run_x', 'status': 'completed'})], clock=clock)
+    assert SENTINEL not in repr(client) and SENTINEL not in repr(client.session.headers)
+    assert SENTINEL not in repr(vars(client)).replace(repr(client.session), '')
+    assert repr(client.session.auth) == "<BearerAuth for https://api.test:443>"
 
 
 # ---- error messages and bodies --------------------------------------------------------------
@@ -298,16 +313,17 @@ def test_ca_bundle_from_environment(monkeypatch, tmp_path):
 
 # ---- tokens that cannot go in a header ---------------------------------------------------------
 
-@pytest.mark.parametrize('suffix', ['\n', '\r\nX-Injected: 1', '\u2019'])
-def test_token_with_bad_characters_gives_clean_error(suffix, emulator_factory, make_client):
+def test_token_with_a_trailing_line_break_is_used_stripped(emulator_factory, make_client):
     emu = emulator_factory({'tokens': [SENTINEL], 'runs': [{'id': 'fl_run_a', 'workflow_id': 'fl_wf', 'finished': True}]})
-    try:
-        run = make_client(emu, token=SENTINEL + suffix).get_run('fl_run_a')
-    except (AltostratAPIError, AltostratInputError) as exc:  # a clean, token-free refusal is fine
-        assert SENTINEL not in str(exc)
-    else:  # so is using the stripped token
-        assert run['id'] == 'fl_run_a' and suffix.strip() == ''
-    assert all('X-Injected' not in r['headers'] for r in emu.requests)
+    assert make_client(emu, token=SENTINEL + '\n').get_run('fl_run_a')['id'] == 'fl_run_a'
+    assert [r['authorization'] for r in emu.requests] == ['Bearer ' + SENTINEL]
+
+
+@pytest.mark.parametrize('suffix', ['\r\nX-Injected: 1', ' x', '\u2019'])
+def test_token_that_cannot_go_in_a_header_is_refused_unechoed(suffix):
+    with pytest.raises(AltostratInputError) as info:
+        Client(SENTINEL + suffix, api_url='http://127.0.0.1:1')
+    assert str(info.value).startswith('The API token holds characters a token cannot have') and SENTINEL not in str(info.value)
 
 
 # ---- messages users tripped on -------------------------------------------------------------------
@@ -330,11 +346,11 @@ def test_api_url_with_a_path_gets_a_hint_on_a_route_404(emulator, make_client):
 
 
 def test_bearer_auth_signs_only_its_own_origin():
-    from ansible_collections.altostrat.cloud.plugins.module_utils._transport import BearerAuth, _origin
     auth = BearerAuth(SENTINEL, _origin('https://v1.api.altostrat.io'))
     for url, signed in [('https://v1.api.altostrat.io/workflows/runs/x', True), ('https://V1.API.altostrat.io:443/x', True),
                         ('https://evil.test/x', False), ('http://v1.api.altostrat.io/x', False),
-                        ('https://v1.api.altostrat.io:8443/x', False)]:
+                        ('https://v1.api.altostrat.io:8443/x', False), ('https://v1.api.altostrat.io.evil.test/x', False),
+                        ('https://evil.test/v1.api.altostrat.io/x', False)]:
         request = requests.Request('GET', url, headers={'Authorization': 'Bearer stale'}).prepare()
         auth(request)
         assert ('Authorization' in request.headers) is signed, url
@@ -342,11 +358,102 @@ def test_bearer_auth_signs_only_its_own_origin():
             assert request.headers['Authorization'] == 'Bearer ' + SENTINEL
 
 
-def test_api_message_echoing_the_token_is_redacted(make_client):
-    client = make_client('http://api.test', token=SENTINEL)
-    body = ('{"message": "bad token %s given", "code": "unauthenticated"}' % SENTINEL).encode()
-    scripted(client, [(401, {'Content-Type': 'application/json'}, body)])
+@pytest.mark.parametrize('status, headers, body', [
+    (401, {'Content-Type': 'application/json'}, '{"message": "bad token %s given", "code": "unauthenticated"}'),
+    (502, {'Content-Type': 'text/html'}, '<pre>Authorization: Bearer %s</pre>'),
+], ids=['401-json', '502-proxy-html'])
+def test_token_echoed_by_the_server_is_redacted(status, headers, body, make_client):
+    client = make_client('http://api.test', token=SENTINEL, http_retries=1)
+    scripted(client, [(status, headers, (body % SENTINEL).encode())] * 2)
     with pytest.raises(AltostratAPIError) as info:
         client.get_run('fl_run_a')
-    assert SENTINEL not in str(info.value) and SENTINEL not in info.value.api_message
-    assert 'bad token ******** given' in info.value.api_message
+    assert SENTINEL not in _all_text(info.value) and all(SENTINEL not in w for w in client.warnings)
+    assert '********' in str(info.value)
+    if status == 401:
+        assert info.value.api_message == 'bad token ******** given'
+
+
+# ---- fuzzing the decoding: only our own errors, each one line --------------------------------------
+
+PATH = '/workflows/runs/fl_run_x'
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5),
+    max_leaves=30)
+BODIES = st.one_of(
+    st.binary(max_size=300),
+    JSON.map(lambda value: json.dumps(value).encode()),
+    st.text(max_size=200).map(lambda text: text.encode('utf-8')),
+    st.sampled_from([b'<html><body>502 Bad Gateway</body></html>', b'{"id": "fl_run_x", "status": "run', b'',
+                     b'null', b'[]', b'"text"', b'NaN', b'{"message": "nope", "code": 7}', b'\xff\xfe\x00']),
+)
+ASCII_HEADER = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40)
+HEADERS = st.fixed_dictionaries({}, optional={
+    'Content-Type': st.one_of(st.sampled_from(['application/json', 'text/html; charset=utf-8', 'text/plain', '']),
+                              ASCII_HEADER),
+    'Retry-After': st.one_of(st.integers(-5, 10 ** 12).map(str), ASCII_HEADER,
+                             st.sampled_from(['Wed, 21 Oct 2015 07:28:00 GMT', 'Fri, 31 Dec 9999 23:59:59 GMT',
+                                              'Mon, 01 Jan 0001 00:00:00 -0000', '1e9', '-1', ' 5 ']))})
+
+
+@settings(max_examples=400)
+@given(status=st.integers(0, 999), reason=st.one_of(st.none(), st.text(max_size=20)), headers=HEADERS, raw=BODIES)
+@example(status=200, reason='OK', headers={}, raw=b'[' * 100000 + b']' * 100000)  # found: RecursionError escaped
+@example(status=503, reason='Unavailable', headers={'Retry-After': '\xb2'}, raw=b'{}')  # found: int('\xb2') escaped
+def test_fuzz_decode_only_raises_our_errors(status, reason, headers, raw):
+    try:
+        body = decode(status, reason, headers, raw, 'GET', PATH)
+    except AltostratAPIError as exc:
+        assert_one_clean_line(str(exc))
+        assert str(exc).startswith('GET %s' % PATH)
+        assert exc.status == status and exc.transient == (status == 429 or status >= 500)
+        assert exc.retry_after is None or exc.retry_after >= 0
+    else:
+        assert 200 <= status < 300
+        assert json.dumps(body) == json.dumps(json.loads(raw.decode('utf-8')) if raw.strip() else None)
+
+
+def test_deeply_nested_json_is_our_error():
+    with pytest.raises(AltostratAPIError, match=r'^GET /workflows/runs/fl_run_x: HTTP 200 answer has a body that is not JSON'):
+        decode(200, 'OK', {'Content-Type': 'application/json'}, b'[' * 100000 + b']' * 100000, 'GET', PATH)
+
+
+def test_non_ascii_digit_retry_after_is_ignored():
+    with pytest.raises(AltostratAPIError) as info:
+        decode(503, 'Unavailable', {'Retry-After': '\xb2'}, b'{}', 'GET', PATH)
+    assert info.value.transient and info.value.retry_after is None
+
+
+def test_non_ascii_digit_content_length_is_ignored(clock):
+    run = {'id': 'fl_run_x', 'status': 'completed', 'logs': []}
+    client = fake_client([Answer(200, run, {'Content-Type': 'application/json', 'Content-Length': '\xb2'})], clock=clock)
+    assert client.get_run('fl_run_x') == run
+
+
+def _encode(body, encoding):
+    return {'gzip': gzip.compress, 'deflate': zlib.compress}.get(encoding, lambda raw: raw)(body)
+
+
+ANSWERS = st.builds(
+    lambda status, headers, body, encoding, length, damage: Answer(
+        status, body if damage is None else _encode(body, encoding)[:damage] if encoding else body + b'x' * damage,
+        dict(headers, **{k: v for k, v in (('Content-Encoding', encoding), ('Content-Length', length)) if v}),
+        reason='Whatever'),
+    st.integers(100, 599), HEADERS, BODIES, st.sampled_from([None, 'gzip', 'deflate', 'identity', 'br', 'x-bogus']),
+    st.one_of(st.none(), st.integers(0, 10 ** 9).map(str), ASCII_HEADER), st.one_of(st.none(), st.integers(0, 50)))
+
+
+@settings(max_examples=250)
+@given(answers=st.lists(ANSWERS, min_size=1, max_size=4), http_retries=st.integers(0, 3))
+def test_fuzz_get_run_over_a_fake_transport_only_raises_our_errors(answers, http_retries):
+    """Statuses, headers and bodies of any kind (compressed and damaged too), through transport, retries and checks."""
+    client = fake_client(answers, http_retries=http_retries)
+    try:
+        run = client.get_run('fl_run_x')
+    except AltostratError as exc:
+        assert_one_clean_line(str(exc))
+        assert str(exc).startswith('GET %s' % PATH)
+    else:
+        assert isinstance(run, dict) and isinstance(run['id'], str) and isinstance(run['status'], str)
+    for warning in client.warnings:
+        assert_one_clean_line(warning)

@@ -5,6 +5,8 @@ import pytest
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import MAX_ID_LENGTH, check_api_url, check_id
 
+from testkit import SENTINEL
+
 
 @pytest.mark.parametrize('kind, value', [
     ('run', 'fl_run_01h3j4k5l6m7n8p9q0r1s2t3u4'), ('run', 'fl_run_a-B_9'),
@@ -84,11 +86,33 @@ def test_bad_api_url(value, words, secret):
         assert secret not in str(info.value)
 
 
+@pytest.mark.parametrize('template', [
+    'https://%s@v1.api.altostrat.io', 'https://user:%s@v1.api.altostrat.io', 'https://v1.api.altostrat.io/?token=%s',
+    'https://v1.api.altostrat.io?%s', 'https://v1.api.altostrat.io/#%s', 'ftp://%s@v1.api.altostrat.io', '%s',
+    'https://v1.api.altostrat.io/api?access_token=%s&x=1', 'https://v1.api.altostrat.io:%s/'])
+def test_token_pasted_into_api_url_is_refused_unechoed(template):
+    with pytest.raises(AltostratInputError) as info:
+        check_api_url(template % SENTINEL)
+    assert str(info.value).startswith('api_url') and SENTINEL not in str(info.value)
+
+
 # ---- properties ----------------------------------------------------------------------------------
 
 from urllib.parse import quote  # noqa: E402
 
 from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=200)
+@given(secret=st.text(alphabet='abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.~', min_size=12,
+                      max_size=40),
+       where=st.sampled_from(['user', 'password', 'query', 'fragment']))
+def test_property_secret_in_userinfo_query_or_fragment_is_refused_unechoed(secret, where):
+    url = {'user': 'https://%s@api.test', 'password': 'https://u:%s@api.test',
+           'query': 'https://api.test/?t=%s', 'fragment': 'https://api.test/#%s'}[where] % secret
+    with pytest.raises(AltostratInputError) as info:
+        check_api_url(url)
+    assert secret not in str(info.value)
 
 
 @settings(max_examples=150)

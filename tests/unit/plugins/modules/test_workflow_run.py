@@ -4,7 +4,7 @@ import pytest
 
 from ansible_collections.altostrat.cloud.plugins.modules import workflow_run
 
-from plugin_helpers import SENTINEL, TOKEN
+from testkit import SENTINEL, TOKEN
 
 
 @pytest.fixture
@@ -13,6 +13,8 @@ def run_module(module_runner):
 
 
 def conn(emu, **more):
+    """Module arguments for ``emu``; a wait here lasts seconds, so a wait that does not end fails in 30 s, not 3600."""
+    more.setdefault('wait_timeout', 30)
     return dict(api_url=emu.url, token=TOKEN, **more)
 
 
