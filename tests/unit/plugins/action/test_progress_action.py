@@ -17,7 +17,7 @@ from ansible_collections.altostrat.cloud.plugins.action import workflow_run, wor
 from ansible_collections.altostrat.cloud.plugins.module_utils._progress import PROGRESS_ENV, progress_writer
 from ansible_collections.altostrat.cloud.plugins.plugin_utils import _progress_action
 from ansible_collections.altostrat.cloud.plugins.plugin_utils._progress_action import ProgressTail, runs_on_controller
-from plugin_helpers import SENTINEL
+from testkit import SENTINEL
 
 RESULT = {'changed': False, 'elapsed': 61.2, 'run': {'id': 'fl_run_a', 'status': 'completed', 'logs': [{'id': 'l1'}]}}
 
