@@ -117,7 +117,8 @@ class Waiter:
             looked.add(run_id)
             try:
                 run = self.client.get_run(run_id, deadline=deadline, retry=False)
-            except BudgetTimeout as exc:
+            except BudgetTimeout as exc:  # no request slot before the deadline: the wait still ends at it, not before
+                self.sleep(max(0.0, deadline - self.clock()))
                 raise self._timed_out(run_ids, pending, last, error or exc, self.clock() - start)
             except AltostratAPIError as exc:
                 if not exc.transient:

@@ -487,7 +487,6 @@ def test_absurd_retry_after_is_clipped_to_the_wait_which_survives_quietly(clock)
     assert client.warnings == []  # back-pressure is not trouble
 
 
-@pytest.mark.xfail(strict=True, reason='_waiter.py ends the wait at once on BudgetTimeout, before its deadline')
 def test_retry_after_past_the_deadline_ends_the_wait_at_the_deadline_not_before(clock, tmp_path):
     """The budget keeps a 429's Retry-After (at most a window): no poll can go out before the deadline, and the
     wait still ends at its deadline, as every transient failure does, not at once."""
