@@ -1,14 +1,18 @@
 """The benchmark harness: set-up, the emulator process, the process-tree sampler and ``Bench``.
 
 Every measurement is a whole ``ansible-playbook`` process (playbooks in ``playbooks/``) run
-against ONE emulator (``tests/emulator``) started on loopback.  Per process ``Bench`` records:
+against ONE emulator (``tests/emulator``) started on loopback, with the API's rate limit on
+(``scenario.yml``).  Each measurement gets a token of its own (the emulator accepts a list, each
+token with its own limit, and the collection's shared budget is keyed by token), so no measurement
+spends another's budget; the harness reads runs with a second token of its own, not counted.
+Per process ``Bench`` records:
 
 * wall time of the process;
 * CPU seconds (user + sys) of the whole ``ansible-playbook`` process tree (``RUSAGE_CHILDREN``
   deltas around the process: the emulator, also a child, has not been reaped yet, so it is
   not counted);
 * peak memory: the highest sum of RSS over the process tree, sampled with psutil;
-* requests the emulator received (its ``/_emulator/stats``);
+* requests the emulator received with the measurement's token (its ``/_emulator/stats``);
 * lag: process end (and, in the play, the time the waiting task returned) minus the time the
   awaited run(s) completed.
 """
@@ -26,12 +30,14 @@ import threading
 import time
 import urllib.request
 
+import yaml
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PLAYBOOKS = os.path.join(HERE, 'playbooks')
 BUILD = os.path.join(REPO, '.build')
 LINK = os.path.join(BUILD, 'ansible_collections', 'altostrat', 'cloud')
-TOKEN = 'bench-token'
+TOKENS = 400  # tokens made for the scenario: two per measurement (the play's, the harness's)
 
 try:
     import psutil
@@ -60,16 +66,29 @@ def ansible_playbook():
 
 
 class Emulator:
-    """The emulator as a subprocess (``python -m emulator``), with its control endpoints."""
+    """The emulator as a subprocess (``python -m emulator``), with its control endpoints.
+
+    Its scenario is ``scenario.yml`` plus ``TOKENS`` generated tokens, written to ``workdir``.
+    """
 
     def __init__(self, workdir):
         self.workdir = workdir
+        with open(os.path.join(HERE, 'scenario.yml')) as handle:
+            scenario = yaml.safe_load(handle)
+        self.tokens = ['bench-%03d' % i for i in range(TOKENS)]
+        scenario['tokens'] = list(scenario.get('tokens') or []) + self.tokens
+        self.rate_limit = scenario.get('rate_limit_per_minute', 60)
+        self.templates = {wf['id']: wf.get('run_template') or {} for wf in scenario.get('workflows') or []}
+        scenario_path = os.path.join(workdir, 'scenario.json')
+        with open(scenario_path, 'w') as handle:
+            json.dump(scenario, handle)
+        self.probe = None  # the harness's own token for reads, set per measurement
         port_file = os.path.join(workdir, 'emulator.url')
         env = dict(os.environ)
         env['PYTHONPATH'] = os.pathsep.join([os.path.join(REPO, 'tests')] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
         self.log = open(os.path.join(workdir, 'emulator.log'), 'w')
         self.proc = subprocess.Popen([sys.executable, '-m', 'emulator', '--port', '0', '--host', '127.0.0.1',
-                                      '--scenario', os.path.join(HERE, 'scenario.yml'), '--port-file', port_file],
+                                      '--scenario', scenario_path, '--port-file', port_file],
                                      env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO)
         deadline = time.time() + 30
         while not os.path.exists(port_file):
@@ -79,13 +98,21 @@ class Emulator:
         with open(port_file) as handle:
             self.url = handle.read().strip()
 
+    def token(self):
+        """A token no measurement has used yet."""
+        if not self.tokens:
+            raise RuntimeError('out of tokens: raise TOKENS in harness.py')
+        return self.tokens.pop(0)
+
     def call(self, method, path, body=None, auth=False):
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url + path, data=data, method=method)
         if data is not None:
             req.add_header('Content-Type', 'application/json')
         if auth:
-            req.add_header('Authorization', 'Bearer ' + TOKEN)
+            if self.probe is None:
+                self.probe = self.token()
+            req.add_header('Authorization', 'Bearer ' + self.probe)
         with urllib.request.urlopen(req, timeout=60) as resp:
             return json.loads(resp.read() or b'null')
 
@@ -93,14 +120,35 @@ class Emulator:
         self.call('POST', '/_emulator/runs', runs)
         return time.time()
 
+    def add_faults(self, faults):
+        """Add faults (timed ones count from now); returns the time they were added."""
+        added = time.time()
+        self.call('POST', '/_emulator/faults', faults)
+        return added
+
+    def clear_faults(self):
+        self.call('DELETE', '/_emulator/faults')
+
     def reset(self):
         self.call('POST', '/_emulator/reset-stats', {})
+        self.probe = None  # a fresh token for the harness's reads of each measurement
 
     def stats(self):
         return self.call('GET', '/_emulator/stats')
 
     def run(self, run_id):
         return self.call('GET', '/workflows/runs/%s' % run_id, auth=True)
+
+    def workflow_runs(self, workflow_id, since=0.0):
+        """The runs of a workflow started at or after ``since`` (epoch seconds), newest first."""
+        runs, page = [], 1
+        while True:
+            body = self.call('GET', '/workflows/%s/executions?page=%d' % (workflow_id, page), auth=True)
+            fresh = [run for run in body['data'] if epoch(run['started_at']) >= since]
+            runs += fresh
+            if len(fresh) < len(body['data']) or page >= body['meta']['last_page']:
+                return runs
+            page += 1
 
     def stop(self):
         self.proc.terminate()
@@ -110,6 +158,12 @@ class Emulator:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
+
+
+def of_token(stats, token):
+    """The API requests (under ``/workflows/``) of one token, from ``/_emulator/stats``."""
+    auth = 'Bearer ' + token
+    return [r for r in stats['requests'] if r['path'].startswith('/workflows/') and r.get('authorization') == auth]
 
 
 def epoch(iso):
@@ -155,6 +209,7 @@ class Bench:
         self.playbook_bin = ansible_playbook()
         self.counter = 0
         home = os.path.join(workdir, 'home')
+        os.makedirs(os.path.join(workdir, 'tmp'), exist_ok=True)
         os.makedirs(home, exist_ok=True)
         cfg = os.path.join(workdir, 'ansible.cfg')
         with open(cfg, 'w') as handle:
@@ -162,74 +217,129 @@ class Bench:
         self.inventory = os.path.join(workdir, 'inventory.ini')
         with open(self.inventory, 'w') as handle:
             handle.write('localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(('ALTOSTRAT_', 'ANSIBLE_'))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(('ALTOSTRAT_', 'ANSIBLE_')) and k != 'XDG_RUNTIME_DIR'}
         env.update({
             'HOME': home, 'ANSIBLE_CONFIG': cfg, 'ANSIBLE_HOME': os.path.join(home, '.ansible'),
             'ANSIBLE_LOCAL_TEMP': os.path.join(home, 'tmp'), 'ANSIBLE_REMOTE_TEMP': os.path.join(home, 'tmp-remote'),
             'ANSIBLE_ASYNC_DIR': os.path.join(home, 'async'),
             'ANSIBLE_COLLECTIONS_PATH': BUILD, 'ANSIBLE_NOCOLOR': '1', 'ANSIBLE_FORCE_COLOR': '0',
             'PYTHONDONTWRITEBYTECODE': '1',
+            # the collection's shared request budget lives under TMPDIR (no XDG_RUNTIME_DIR): one per bench
+            'TMPDIR': os.path.join(workdir, 'tmp'),
             'PATH': os.pathsep.join([os.path.dirname(sys.executable), env.get('PATH', '')]),
         })
         self.env = env
 
-    def playbook(self, name, extra_vars, sample_interval=0.05):
-        """Run one playbook; return a dict of measurements (times are epoch seconds)."""
+    def fleet_inventory(self, sites):
+        """An inventory of ``sites`` hosts (group ``fleet``), local connection, the venv's python."""
+        path = os.path.join(self.workdir, 'fleet%d.ini' % sites)
+        with open(path, 'w') as handle:
+            handle.write('localhost ansible_connection=local ansible_python_interpreter=%s\n[fleet]\n' % sys.executable)
+            for i in range(sites):
+                handle.write('site%03d ansible_connection=local ansible_python_interpreter=%s\n' % (i, sys.executable))
+        return path
+
+    def launch(self, name, extra_vars, token, inventory=None, forks=None, sample_interval=0.05):
+        """Start one playbook with ``token``; ``finish`` waits for it."""
         self.counter += 1
-        all_vars = {'emu_url': self.emu.url, 'emu_token': TOKEN}
+        all_vars = {'emu_url': self.emu.url, 'emu_token': token}
         all_vars.update(extra_vars)
         vars_file = os.path.join(self.workdir, 'vars%d.json' % self.counter)
         with open(vars_file, 'w') as handle:
             json.dump(all_vars, handle)
         out_path = os.path.join(self.workdir, 'out%d.log' % self.counter)
-        cmd = [self.playbook_bin, '-i', self.inventory, '-e', '@' + vars_file, os.path.join(PLAYBOOKS, name)]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        with open(out_path, 'w') as out:
-            start = time.time()
-            proc = subprocess.Popen(cmd, env=self.env, cwd=self.workdir, stdout=out, stderr=subprocess.STDOUT)
-            sampler = None
-            if psutil is not None:
-                sampler = TreeSampler(proc.pid, sample_interval)
-                sampler.start()
-            rc = proc.wait()
-            end = time.time()
+        cmd = [self.playbook_bin, '-i', inventory or self.inventory, '-e', '@' + vars_file, os.path.join(PLAYBOOKS, name)]
+        if forks:
+            cmd += ['--forks', str(forks)]
+        out = open(out_path, 'w')
+        start = time.time()
+        proc = subprocess.Popen(cmd, env=self.env, cwd=self.workdir, stdout=out, stderr=subprocess.STDOUT)
+        sampler = None
+        if psutil is not None:
+            sampler = TreeSampler(proc.pid, sample_interval)
+            sampler.start()
+        return {'name': name, 'proc': proc, 'out': out, 'start': start, 'sampler': sampler}
+
+    @staticmethod
+    def finish(handle, failed_hosts_ok=False):
+        """Wait for a launched playbook; a dict of measurements (times are epoch seconds).
+
+        ``failed_hosts_ok``: exit status 2 (some hosts failed) is a result, not an error.
+        """
+        rc = handle['proc'].wait()
+        end = time.time()
+        handle['out'].close()
+        sampler = handle['sampler']
         if sampler:
             sampler.halt.set()
             sampler.join()
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        with open(out_path) as handle:
-            output = handle.read()
-        if rc != 0:
-            raise RuntimeError('%s failed (rc %d):\n%s' % (name, rc, output[-4000:]))
+        with open(handle['out'].name) as out:
+            output = out.read()
+        if rc != 0 and not (failed_hosts_ok and rc == 2):
+            raise RuntimeError('%s failed (rc %d):\n%s' % (handle['name'], rc, output[-4000:]))
         marks = re.findall(r'BENCH_DONE (\d+\.\d+)', output)
         return {
-            'start': start, 'end': end, 'wall': end - start,
-            'cpu': (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+            'start': handle['start'], 'end': end, 'wall': end - handle['start'],
             'rss': sampler.peak / 2 ** 20 if sampler else None,
-            'returned': float(marks[-1]) if marks else None,
+            'returned': max(float(mark) for mark in marks) if marks else None,
+            '_output': output,
         }
 
-    def measured(self, name, extra_vars, run_ids=(), sample_interval=0.05):
-        """A playbook plus the requests it sent and the completion of ``run_ids``."""
-        self.emu.reset()
-        result = self.playbook(name, extra_vars, sample_interval)
-        stats = self.emu.stats()
-        records = [r for r in stats['requests'] if r['path'].startswith('/workflows/')]
-        result['requests'] = len(records)
-        gaps = {}
-        for rec in records:
-            gaps.setdefault(rec['path'], []).append(rec['time'])
-        result['min_gap'] = min([b - a for times in gaps.values() for a, b in zip(times, times[1:])] or [None],
-                                key=lambda g: float('inf') if g is None else g)
-        times = sorted(rec['time'] for rec in records)
-        result['max_per_minute'] = max([sum(1 for u in times if t <= u < t + 60) for t in times] or [0])
-        result['max_per_second'] = max([sum(1 for u in times if t <= u < t + 1) for t in times] or [0])
-        if run_ids:
-            completed = max(epoch(self.emu.run(run_id)['completed_at']) for run_id in run_ids)
-            result['completed'] = completed
-            result['lag'] = result['end'] - completed
-            result['lag_in_play'] = result['returned'] - completed if result['returned'] else None
+    def playbook(self, name, extra_vars, token, sample_interval=0.05, **kwargs):
+        """Run one playbook alone, with the CPU seconds of its process tree."""
+        failed_hosts_ok = kwargs.pop('failed_hosts_ok', False)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result = self.finish(self.launch(name, extra_vars, token, sample_interval=sample_interval, **kwargs), failed_hosts_ok)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        result['cpu'] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         return result
+
+    def measured(self, name, extra_vars, run_ids=(), sample_interval=0.05, **kwargs):
+        """A playbook plus the requests it sent (with its own token) and the completion of ``run_ids``."""
+        self.emu.reset()
+        token = self.emu.token()
+        result = self.playbook(name, extra_vars, token, sample_interval, **kwargs)
+        result.update(request_figures(of_token(self.emu.stats(), token)))
+        if run_ids:
+            self.add_lag(result, [self.emu.run(run_id) for run_id in run_ids])
+        return result
+
+    @staticmethod
+    def add_lag(result, runs):
+        """Lag of the process end (and of the BENCH_DONE mark) after the last of ``runs`` completed."""
+        ended = [epoch(run['completed_at']) for run in runs if run.get('completed_at')]
+        if not ended:
+            return
+        completed = max(ended)
+        result['completed'] = completed
+        result['lag'] = result['end'] - completed
+        result['lag_in_play'] = result['returned'] - completed if result['returned'] else None
+
+
+def request_figures(records):
+    """Requests, 429 answers, the shortest gap between two requests for one path and the most in a minute / second."""
+    gaps = {}
+    for rec in records:
+        gaps.setdefault(rec['path'], []).append(rec['time'])
+    times = sorted(rec['time'] for rec in records)
+    return {
+        'requests': len(records),
+        'throttled': sum(1 for rec in records if rec['status'] == 429),
+        'min_gap': min([b - a for values in gaps.values() for a, b in zip(values, values[1:])] or [None],
+                       key=lambda g: float('inf') if g is None else g),
+        'max_per_minute': most_within(times, 60),
+        'max_per_second': most_within(times, 1),
+    }
+
+
+def most_within(times, seconds):
+    """The most of the sorted ``times`` in any half-open window ``[t, t + seconds)``."""
+    best, first = 0, 0
+    for last, t in enumerate(times):
+        while t - times[first] >= seconds:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
 
 
 # ---- summaries and output --------------------------------------------------------------------
@@ -240,14 +350,14 @@ def median(values):
 
 
 def summarise(samples):
-    keys = set().union(*samples)
+    keys = {key for key in set().union(*samples) if not key.startswith('_')}
     out = {}
     for key in keys:
         values = [s.get(key) for s in samples]
         if key == 'min_gap':
             present = [v for v in values if v is not None]
             out[key] = min(present) if present else None
-        elif key in ('max_per_minute', 'max_per_second'):
+        elif key in ('max_per_minute', 'max_per_second', 'throttled'):
             out[key] = max(values)
         elif all(isinstance(v, (int, float)) or v is None for v in values):
             out[key] = median(values)

@@ -1,8 +1,9 @@
 """The measured scenarios (gate, many, spread, logs) and the polling-schedule figures.
 
 Each ``bench_*`` function runs its variants ``reps`` times in turn through a ``harness.Bench``
-and returns ``[(label, summary), ...]`` (plus scenario data for some); the report turns them
-into tables and PASS/FAIL checks.
+and returns ``[(label, summary), ...]`` (or a dict holding them and scenario data); the report
+turns them into tables and PASS/FAIL checks.  The fleet and outage scenarios are in
+``scenarios_fleet.py``.
 """
 
 import json
@@ -81,14 +82,15 @@ def bench_spread(bench, sizes, reps):
             samples[label].append(sample)
             progress('spread rep %d  %-34s wall %5.2fs cpu %5.2fs req %3d lag %s' % (
                 rep + 1, label, sample['wall'], sample['cpu'], sample['requests'], fmt(sample.get('lag'))))
-    return [(label, summarise(samples[label])) for label, *unused in variants], ends
+    rows = [(label, summarise(samples[label])) for label, *unused in variants]
+    return {'rows': rows, 'ends': ends, 'computed': one_by_one_requests(ends, sizes['poll_interval'], sizes['max_poll_interval'])}
 
 
 def bench_logs(bench, sizes, reps):
-    """One finished run with many log entries (output_size 600: ~600 bytes each)."""
+    """One finished run with many log entries (``log_output_size`` bytes of output each)."""
     run_id = 'fl_run_bench_biglog_%d' % sizes['log_entries']
     bench.emu.add_runs([{'id': run_id, 'workflow_id': 'fl_bench_logs', 'finished': True, 'status': 'completed',
-                         'steps': sizes['log_entries'], 'output_size': 600, 'failed_steps': [7, 4242],
+                         'steps': sizes['log_entries'], 'output_size': sizes['log_output_size'], 'failed_steps': [7, 4242],
                          'warning_steps': [11]}])
     size = len(json.dumps(bench.emu.run(run_id)))  # also warms the emulator's cache
     variants = [
@@ -104,7 +106,7 @@ def bench_logs(bench, sizes, reps):
             samples[label].append(sample)
             progress('logs  rep %d  %-24s wall %5.2fs cpu %5.2fs rss %s MiB' % (
                 rep + 1, label, sample['wall'], sample['cpu'], fmt(sample['rss'], '%.0f')))
-    return [(label, summarise(samples[label])) for label, *unused in variants], size
+    return {'rows': [(label, summarise(samples[label])) for label, *unused in variants], 'size': size}
 
 
 # ---- polling schedule (no waiting: the waiter's own next_pause) ----------------------------
@@ -161,11 +163,16 @@ def schedule_figures(pauses, max_poll_interval=15.0, run_s=10.0, long_s=3600.0):
     per_minute = [sum(1 for u in times if m * 60 <= u < (m + 1) * 60) for m in range(int(long_s // 60))]
     cap_at = next((u for u, v in zip(times, times[1:]) if v - u >= max_poll_interval - 1e-6), None)
     return {
-        'short_polls': short_polls,
+        'run_s': run_s, 'long_s': long_s, 'short_polls': short_polls,
         'worst_lag_at_short': next(v - u for u, v in zip(times, times[1:]) if v >= run_s),
         'per_minute': per_minute, 'max_per_minute': max(per_minute), 'long_total': sum(per_minute),
         'cap_reached_at': cap_at,
     }
+
+
+def schedules():
+    """The figures of every schedule in ``SCHEDULES``, for the report."""
+    return [dict(schedule_figures(pauses), label=label) for label, pauses in SCHEDULES]
 
 
 SCHEDULES = [
