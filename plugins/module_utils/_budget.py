@@ -45,6 +45,8 @@ except ImportError:  # pragma: no cover - not POSIX: one budget per process
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
 
 FORMAT = 1
+LATE = 1.0  # seconds a request may go out after its slot; later, it takes the next slot (the slot stays spent)
+LATE_TRIES = 3  # slots a starved process tries before it sends anyway
 DIRECTORY_NAME = 'altostrat.cloud'
 _MEMORY = {}  # state file name -> state, for budgets that cannot share a file
 _MEMORY_LOCK = threading.Lock()
@@ -162,6 +164,7 @@ class Budget:
         digest = hashlib.sha256(((api_url or '') + '\n' + (token or '')).encode('utf-8')).hexdigest()
         self._name = digest[:32] + '.json'  # the token itself never reaches the disk
         self.path = None  # the shared state file; None: a budget for this process only
+        self.last_slot = None  # the slot of the last acquire (for tests and diagnostics)
         if not self.enabled or fcntl is None:
             return
         directory = directory or default_directory()
@@ -179,26 +182,36 @@ class Budget:
         """Reserve the next free slot for one request and sleep until it; return seconds slept.
 
         Raise BudgetTimeout (without reserving) if that slot lies more than ``timeout`` seconds away (None: no bound).
+        A process that wakes more than ``LATE`` seconds after its slot (a busy machine) does not send in it: the
+        slot stays spent and it takes the next one, so that every request goes out within ``LATE`` of its slot and
+        no minute of arrivals at the API holds more than the budget (the window is ``LATE`` and more over a minute).
         """
         if not self.enabled:
             return 0.0
+        started, slept = self.clock(), 0.0
+        for attempt in range(1, LATE_TRIES + 1):
+            left = None if timeout is None else max(0.0, timeout - (self.clock() - started))
 
-        def reserve(state, now):
-            slots = state['slots']
-            slot = max(now, state['blocked_until'], slots[-1] if slots else now)
-            if len(slots) >= self.per_minute:
-                slot = max(slot, slots[-self.per_minute] + self.window)
-            wait = slot - now
-            if timeout is not None and wait > timeout:
-                raise BudgetTimeout('The next free request slot is %.1fs away (request budget: %s per API token), beyond the timeout of %.1fs.'
-                                    % (wait, self._rate(), timeout), wait=wait, timeout=timeout)
-            slots.append(slot)
-            return wait, True
+            def reserve(state, now):
+                slots = state['slots']
+                slot = max(now, state['blocked_until'], slots[-1] if slots else now)
+                if len(slots) >= self.per_minute:
+                    slot = max(slot, slots[-self.per_minute] + self.window)
+                wait = slot - now
+                if left is not None and wait > left:
+                    raise BudgetTimeout('The next free request slot is %.1fs away (request budget: %s per API token), beyond the timeout of %.1fs.'
+                                        % (wait, self._rate(), left), wait=wait, timeout=left)
+                slots.append(slot)
+                return (wait, slot), True
 
-        wait = self._update(reserve)
-        if wait > 0:
-            self.sleep(wait)
-        return wait
+            wait, slot = self._update(reserve)
+            self.last_slot = slot
+            if wait > 0:
+                self.sleep(wait)
+                slept += wait
+            if attempt == LATE_TRIES or self.clock() - slot <= LATE:
+                return slept
+        return slept  # pragma: no cover - the loop returns
 
     def sync(self, limit=None, remaining=None, retry_after=None):
         """Take the server's view into account, from an answer's X-RateLimit-Limit / X-RateLimit-Remaining
