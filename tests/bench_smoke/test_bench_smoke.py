@@ -2,7 +2,7 @@
 
 Part of ``make test`` (the ``e2e`` target runs ``tests/bench_smoke`` with ``-n 2``).  Two runs of the
 script with ``--quick`` (one repetition on small sizes, nothing written), which ``-n 2`` runs side by
-side, each well under a minute: the gate, many, spread and logs scenarios; and the fleet (the
+side, each about a minute on a quiet machine: the gate, many, spread and logs scenarios; and the fleet (the
 collection's two ways) and the outage.  So the script (``tests/benchmarks/run.py`` and its modules)
 cannot rot.  And, without running anything: ``docs/performance.md`` is what the raw results in
 ``docs/performance.json`` render to (``report.check_doc``), and the template's prose types no
