@@ -13,9 +13,10 @@ from emulator.pytest_plugin import DEFAULT_SCENARIO
 from testkit import SENTINEL
 
 RUN_PATH = '/workflows/runs/%s'
-# fl_run_slow restarted by the playbook right before it waits, and lasting 8 s (longer than in DEFAULT_SCENARIO),
-# so that a slow module start on a loaded machine cannot let the run finish before the first poll.
-SLOW = {'id': 'fl_run_slow', 'workflow_id': 'fl_wf_main', 'pending_for': 0.2, 'duration': 8,
+# fl_run_slow restarted by the playbook right before it waits, and lasting 20 s (longer than in DEFAULT_SCENARIO):
+# beside the fleet tests a module process can take several seconds to start, and the run must still be under way
+# at its first poll.
+SLOW = {'id': 'fl_run_slow', 'workflow_id': 'fl_wf_main', 'pending_for': 0.2, 'duration': 20,
         'status': 'completed', 'steps': 3}
 
 
