@@ -144,8 +144,8 @@ def test_refused_until_the_api_comes_up_is_ridden_out(emulator_factory, make_cli
     def sleep(seconds):
         clock.sleep(seconds)
         if len(clock.sleeps) == 2:
-            started.append(emulator_factory({'tokens': [TOKEN], 'runs': [{'id': 'fl_run_x', 'workflow_id': 'fl_wf',
-                                                                            'finished': True}]}, port=port))
+            scenario = {'tokens': [TOKEN], 'runs': [{'id': 'fl_run_x', 'workflow_id': 'fl_wf', 'finished': True}]}
+            started.append(emulator_factory(scenario, port=port))
 
     client = make_client('http://127.0.0.1:%d' % port, sleep=sleep)
     assert client.get_run('fl_run_x')['status'] == 'completed'

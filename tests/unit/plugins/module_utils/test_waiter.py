@@ -20,7 +20,6 @@ from testkit import SENTINEL
 from testkit.fakes import Answer, FakeClock, fake_client
 
 
-
 def transient(run_id='x'):
     return AltostratAPIError('GET /workflows/runs/%s failed: HTTP 503 Service Unavailable: Server Error.' % run_id,
                              method='GET', status=503, transient=True)
