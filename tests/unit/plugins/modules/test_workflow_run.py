@@ -37,8 +37,9 @@ def test_start_waits_and_asserts(emulator, run_module):
     result = run_module(conn(emulator, workflow_id='fl_wf_main', wait=True, expected_status=['completed'], poll_interval=0.2))
     assert result['_rc'] == 0 and result['changed'] is True
     assert result['run']['status'] == 'completed' and len(result['run']['logs']) == 3
-    assert 1.0 <= result['elapsed'] < 10
-    assert emulator.runs_created == 1 and emulator.count(method='GET') >= 2
+    assert 1.0 <= result['elapsed'] < 10  # it waited: the start answered a pending run that completes after ~1.2 s
+    # at least one poll after the start (on a starved machine one 0.2 s pause can outlast the whole run)
+    assert emulator.runs_created == 1 and emulator.count(method='GET') >= 1
 
 
 def test_started_run_that_fails_keeps_run_and_changed(emulator, run_module):
