@@ -7,7 +7,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 import requests
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _client
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import check_run
@@ -337,6 +337,7 @@ RUNLIKE = st.fixed_dictionaries({}, optional={
 
 @settings(max_examples=400)
 @given(value=st.one_of(JSON, RUNLIKE))
+@example(value={'id': 'fl_run_x', 'status': 'failed', 'error_message': 'Webhook failed:\n503', 'logs': []})
 def test_fuzz_check_run_only_raises_our_errors_and_runs_are_usable(value):
     try:
         run = check_run(value, 'GET', '/workflows/runs/fl_run_x')

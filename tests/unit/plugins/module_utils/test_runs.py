@@ -41,6 +41,13 @@ def test_describe_failed_run():
                                 'failed steps: node n2 (webhook); node n3')
 
 
+def test_describe_makes_the_error_message_one_bounded_line():
+    run = dict(FAILED, error_message='Webhook request failed:\n  503 Service Unavailable\r\n' + 'x' * 1000, logs=[])
+    text = describe(run)
+    assert text.startswith('run fl_run_failed is failed: Webhook request failed: 503 Service Unavailable xxx')
+    assert '\n' not in text and '\r' not in text and text.endswith('...') and len(text) < 350
+
+
 def test_describe_with_output():
     text = describe(FAILED, with_output=True)
     assert 'node n2 (webhook) output {"body":"down","status":503}' in text

@@ -4,6 +4,7 @@ import gzip
 import json
 import os
 import traceback
+import types
 import zlib
 
 import pytest
@@ -78,24 +79,12 @@ def test_post_does_not_follow_redirects(emulator, make_client):
     assert info.value.status == 307 and emulator.count() == 1 and emulator.runs_created == 0
 
 
-@pytest.mark.parametrize('url, leak', [
-    ('http://user:pw-secret@127.0.0.1:1', 'pw-secret'),
-    ('http://127.0.0.1:1/?token=q-secret', 'q-secret'),
-    ('http://127.0.0.1:1/#f-secret', 'f-secret'),
-    ('ftp://127.0.0.1/', None),
-    ('', None),
-    ('http://127.0.0.1:notaport', None),
-])
-def test_bad_api_url_refused(url, leak):
-    with pytest.raises(AltostratInputError) as info:
-        Client(TOKEN, api_url=url)
-    assert 'api_url' in str(info.value)
-    if leak:
-        assert leak not in str(info.value)
-
-
-def test_api_url_trailing_slash_stripped_and_no_token_refused():
+def test_client_checks_api_url_and_token():
+    """Every check is _validate's (test_validate.py); the client applies them before anything else."""
     assert Client(TOKEN, api_url='http://127.0.0.1:1/base/').api_url == 'http://127.0.0.1:1/base'
+    with pytest.raises(AltostratInputError, match='^api_url must not carry credentials') as info:
+        Client(TOKEN, api_url='http://user:pw-secret@127.0.0.1:1')
+    assert 'pw-secret' not in str(info.value)
     with pytest.raises(AltostratInputError, match='No API token'):
         Client('', api_url='http://127.0.0.1:1')
 
@@ -161,6 +150,16 @@ def test_error_names_method_path_status_and_api_message(emulator, make_client):
                         'Workflow run fl_run_nope not found. (resource_missing)')
     assert (exc.method, exc.path, exc.status) == ('GET', '/workflows/runs/fl_run_nope', 404)
     assert exc.api_message == 'Workflow run fl_run_nope not found.'
+
+
+def test_api_message_is_made_one_line(make_client):
+    client = make_client('http://api.test', http_retries=0)
+    body = b'{"message": "Step n1 failed:\\n  upstream said\\r\\n\\tno", "code": "step\\nfailed"}'
+    scripted(client, [(422, {'Content-Type': 'application/json'}, body)])
+    with pytest.raises(AltostratAPIError) as info:
+        client.get_run('fl_run_a')
+    assert info.value.api_message == 'Step n1 failed: upstream said no' and info.value.api_code == 'step failed'
+    assert str(info.value).endswith(': Step n1 failed: upstream said no (step failed)')
 
 
 def test_html_error_is_one_line_with_excerpt(emulator, make_client):
@@ -253,17 +252,37 @@ def test_body_over_cap_without_content_length(make_client, monkeypatch):
     assert len(adapter.sent) == 1
 
 
-def test_slow_body_over_request_timeout_is_transient(make_client, clock, monkeypatch):
+class RecordingSocket:
+    """Stands for the socket under an answer: records every timeout set on it."""
+
+    def __init__(self):
+        self.timeouts = []
+
+    def settimeout(self, seconds):
+        self.timeouts.append(seconds)
+
+
+def test_slow_body_is_bounded_by_request_timeout_in_total(make_client, monkeypatch):
+    """A body dripped slowly: the socket's timeout follows the time left, and the read ends at request_timeout."""
     monkeypatch.setattr(_transport, '_CHUNK', 10)
     client = make_client('http://api.test', request_timeout=5, http_retries=0)
     body = b'{"id": "fl_run_a", "status": "running", "pad": "' + b'x' * 200 + b'"}'
-    scripted(client, [(200, {}, body)])
+    adapter = scripted(client, [(200, {}, body)])
+    sock, send = RecordingSocket(), adapter.send
+
+    def send_over_a_socket(request, **kwargs):
+        response = send(request, **kwargs)
+        response.raw._connection = types.SimpleNamespace(sock=sock, close=lambda: None)
+        return response
+
+    adapter.send = send_over_a_socket
     real_clock = client.transport.clock
     ticks = iter(range(0, 1000, 1))
     client.transport.clock = lambda: real_clock() + next(ticks)  # one second per chunk
     with pytest.raises(AltostratAPIError) as info:
         client.get_run('fl_run_a')
-    assert 'still incomplete after request_timeout=5s' in str(info.value) and info.value.transient
+    assert 'still incomplete after request_timeout=5s (40 bytes so far)' in str(info.value) and info.value.transient
+    assert sock.timeouts == [4, 3, 2, 1]  # each read may block only for what is left of request_timeout
 
 
 def test_timeout_exception_is_transient_and_retried(make_client, clock, no_jitter):
@@ -288,6 +307,47 @@ def test_empty_2xx_body_is_not_a_run(make_client):
     scripted(client, [(200, {}, b'')])
     with pytest.raises(AltostratAPIError, match=r'is not a run object \(got NoneType\)'):
         client.get_run('fl_run_a')
+
+
+# ---- TLS, for real: a CA made at test time ------------------------------------------------------------
+
+@pytest.fixture(scope='module')
+def tls_files(tmp_path_factory):
+    import trustme
+    ca = trustme.CA()
+    cert = ca.issue_cert('127.0.0.1', 'localhost')
+    where = tmp_path_factory.mktemp('tls')
+    files = {'ca': str(where / 'ca.pem'), 'cert': str(where / 'server.pem'), 'key': str(where / 'server.key')}
+    ca.cert_pem.write_to_path(files['ca'])
+    cert.private_key_pem.write_to_path(files['key'])
+    cert.cert_chain_pems[0].write_to_path(files['cert'])
+    return files
+
+
+@pytest.fixture
+def tls_emulator(emulator_factory, tls_files):
+    return emulator_factory({'tokens': [TOKEN], 'runs': [{'id': 'fl_run_a', 'workflow_id': 'fl_wf', 'finished': True}]},
+                            tls_cert=tls_files['cert'], tls_key=tls_files['key'])
+
+
+def test_self_signed_server_fails_clearly_once(tls_emulator, make_client, clock):
+    client = make_client(tls_emulator, http_retries=3)
+    with pytest.raises(AltostratAPIError) as info:
+        client.get_run('fl_run_a')
+    assert str(info.value).startswith('GET /workflows/runs/fl_run_a failed: TLS error talking to https://127.0.0.1:')
+    assert 'certificate verify failed' in str(info.value) and 'Set ca_path' in str(info.value)
+    assert not info.value.transient and clock.sleeps == [] and client.warnings == [] and tls_emulator.count() == 0
+
+
+def test_ca_path_trusts_the_server(tls_emulator, tls_files, make_client):
+    client = make_client(tls_emulator, ca_path=tls_files['ca'])
+    assert client.get_run('fl_run_a')['status'] == 'completed' and client.warnings == []
+
+
+def test_validate_certs_false_succeeds_with_a_warning(tls_emulator, make_client):
+    client = make_client(tls_emulator, validate_certs=False)
+    assert client.get_run('fl_run_a')['status'] == 'completed'
+    assert client.warnings == ['validate_certs is false: the TLS certificate of %s is not verified.' % tls_emulator.url]
 
 
 # ---- environment proxies (trust_env is off, so they are applied explicitly) -----------------
@@ -400,6 +460,7 @@ HEADERS = st.fixed_dictionaries({}, optional={
 @given(status=st.integers(0, 999), reason=st.one_of(st.none(), st.text(max_size=20)), headers=HEADERS, raw=BODIES)
 @example(status=200, reason='OK', headers={}, raw=b'[' * 100000 + b']' * 100000)  # found: RecursionError escaped
 @example(status=503, reason='Unavailable', headers={'Retry-After': '\xb2'}, raw=b'{}')  # found: int('\xb2') escaped
+@example(status=400, reason='Bad\nRequest', headers={}, raw=b'{"message": "a\\nb", "code": "c\\rd"}')
 def test_fuzz_decode_only_raises_our_errors(status, reason, headers, raw):
     try:
         body = decode(status, reason, headers, raw, 'GET', PATH)

@@ -440,10 +440,8 @@ def _answer(kind, request_timeout, cost_fraction, retry_after):
         return Answer(exc=requests.exceptions.ReadTimeout('read timed out'), cost=request_timeout)
     if kind == 'reset':
         return Answer(exc=requests.exceptions.ConnectionError('Connection reset by peer'), cost=cost)
-    headers = {'Content-Type': 'application/json'}
-    if retry_after is not None:
-        headers['Retry-After'] = str(retry_after)
-    return Answer(int(kind), {'message': 'no'}, headers, cost=cost)
+    more = {} if retry_after is None else {'Retry-After': str(retry_after)}
+    return Answer(int(kind), {'message': 'no'}, dict({'Content-Type': 'application/json'}, **more), cost=cost)
 
 
 ANSWERS = st.tuples(st.sampled_from(['running', 'running', 'timeout', 'reset', '429', '503', 'done', '404']),

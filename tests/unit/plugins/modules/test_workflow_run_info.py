@@ -179,8 +179,8 @@ def test_on_interaction_fail_keeps_run(emulator, run_module):
     assert result['run']['status'] == 'awaiting_ui_interaction'
 
 
-@pytest.mark.parametrize('limit', [-1, -5])
-def test_negative_limit_refused(limit, emulator, run_module):
+@pytest.mark.parametrize('limit', [0, -1, -5])
+def test_limit_below_one_refused(limit, emulator, run_module):
     result = run_module(conn(emulator, workflow_id='fl_wf_paged', limit=limit))
     assert result.get('failed') is True and 'limit' in result['msg']
     assert emulator.count() == 0
