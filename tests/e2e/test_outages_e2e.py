@@ -25,7 +25,7 @@ def test_two_minute_outage_inside_a_long_wait_the_gate_passes(run_playbook, emul
     failed = [r for r in emu.requests if r['status'] == 503]
     assert len(failed) >= 5  # the outage was met
     assert len(failed) <= 120 / 15 + 6, len(failed)  # no hammering: about one request per max_poll_interval
-    warnings = [line for line in res.output.splitlines() if '[WARNING]' in line]
+    warnings = res.warnings()
     assert len(warnings) == 2, warnings  # trouble told once when it starts and once when it ends
     assert 'is failing' in warnings[0] and 'answers again' in warnings[1]
 

@@ -115,6 +115,7 @@ def test_e2e_bad_response_is_one_clear_line(world, name, status, what):
         assert line.startswith(('GET /workflows/runs/fl_run_%s' % name, 'altostrat.cloud.workflow_run: GET /workflows/runs/fl_run_%s' % name)), msg
         assert 'HTTP %d' % status in line and what in line, msg
         assert '\n' not in line and 'Traceback' not in msg, msg
+        assert "(('" not in line and line.count('IncompleteRead') <= 1, msg  # a readable reason, not a repr
         _no_traceback(result)
 
 
@@ -156,6 +157,7 @@ def test_e2e_trouble_is_warned_once(world):
 def test_e2e_bad_id_is_refused_before_any_request(world, name):
     for result in _both(world, name):
         assert result['failed'] and 'Invalid run id' in result['msg'], result
+        assert BAD_IDS[name][:40] in result['msg'] or not BAD_IDS[name].strip(), result['msg']  # it names the id
     good = {PATH + case['run_id'] for case in world.cases if case['run_id'] not in BAD_IDS.values()}
     assert {r['path'] for r in world.main.requests} <= good
 

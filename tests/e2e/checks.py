@@ -1,0 +1,22 @@
+"""What the end-to-end stories check alike (``from e2e.checks import ...``; the ``run_playbook`` fixture is in
+``conftest.py``)."""
+
+RUN_PATH = '/workflows/runs/%s'
+# fl_run_slow restarted by the playbook right before it waits, and lasting 20 s (longer than in DEFAULT_SCENARIO):
+# beside the fleet tests a module process can take several seconds to start, and the run must still be under way
+# at its first poll.
+SLOW = {'id': 'fl_run_slow', 'workflow_id': 'fl_wf_main', 'pending_for': 0.2, 'duration': 20,
+        'status': 'completed', 'steps': 3}
+
+
+def assert_one_line_error(msg, output):
+    """A failure message is one line, and no Python traceback reaches the output."""
+    assert isinstance(msg, str) and msg.strip()
+    assert '\n' not in msg.strip(), msg
+    assert 'Traceback' not in output, output
+    assert 'File "' not in output, output
+
+
+def gets(emu, run_id):
+    """The GETs of one run the emulator received."""
+    return emu.count('GET', RUN_PATH % run_id)
