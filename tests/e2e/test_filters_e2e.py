@@ -1,7 +1,7 @@
 """The altostrat.cloud.step and altostrat.cloud.failed_steps filters in a real ansible-playbook run: on runs the
 module waited on, in later tasks, and the one-line failure of a node the run does not have."""
 
-from test_workflow_run_e2e import assert_one_line_error
+from e2e.checks import assert_one_line_error
 
 MISSING = 'altostrat.cloud.step: no step of node n9 in run fl_run_failed; its logs have nodes n0, n1, n2.'
 
