@@ -10,7 +10,7 @@ import sys
 
 import yaml
 
-from testkit import playbook
+from testkit import TOKEN, playbook
 from testkit.collection import REPO
 
 DEMO = os.path.join(REPO, 'scripts', 'demo.sh')
@@ -74,7 +74,7 @@ def test_gate_keys_are_unique_per_host_and_attempt_with_one_attempt_for_all_host
     inventory.write_text('[fleet]\nams1\nfra1\n[fleet:vars]\nansible_connection=local\n'
                          'ansible_python_interpreter="{{ ansible_playbook_python }}"\n')
     env = playbook.playbook_env(str(home), isolate_network=True)
-    env.update(ALTOSTRAT_API_URL=emu.url, ALTOSTRAT_TOKEN='test-token')
+    env.update(ALTOSTRAT_API_URL=emu.url, ALTOSTRAT_TOKEN=TOKEN)
     keys = []
     for attempt in range(2):
         proc = subprocess.run([playbook.ANSIBLE_PLAYBOOK, '-i', str(inventory), GATE,

@@ -8,11 +8,13 @@ import os
 
 import pytest
 
+from testkit import TOKEN
+
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks')
 
 SITES = 30
 SCENARIO = {
-    'tokens': ['test-token'],
+    'tokens': [TOKEN],
     'rate_limit_per_minute': 60,
     'workflows': [{'id': 'fl_wf_site', 'run_template': {'pending_for': 0.2, 'duration': 5, 'status': 'completed',
                                                         'steps': 2}}],
@@ -54,7 +56,7 @@ def test_two_controllers_on_one_token_slow_each_other_down_instead_of_breaking(e
     def controller(name):
         state = tmp_path / ('state-' + name)
         state.mkdir()
-        env = {'ALTOSTRAT_API_URL': emu.url, 'ALTOSTRAT_TOKEN': 'test-token', 'TMPDIR': str(state), 'XDG_RUNTIME_DIR': None}
+        env = {'ALTOSTRAT_API_URL': emu.url, 'ALTOSTRAT_TOKEN': TOKEN, 'TMPDIR': str(state), 'XDG_RUNTIME_DIR': None}
         results[name] = playbook.run_playbook(tmp_path / name, os.path.join(PLAYBOOKS, 'fleet_gate.yml'),
                                               extra_vars={'sites': 15, 'mode': 'per_host'}, env=env,
                                               cfg_sections={'defaults': {'forks': 15}}, timeout=400)

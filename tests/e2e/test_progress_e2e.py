@@ -23,11 +23,10 @@ import sys
 import threading
 import time
 
-from testkit import playbook
+from testkit import SENTINEL, playbook
 
 PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks')
 
-TOKEN = 'altostrat-progress-sentinel-Zq81'
 RUN = 'fl_run_progress_long'
 QUIET_RUN = 'fl_run_progress_quiet'
 PROGRESS = re.compile(r'^<localhost> altostrat\.cloud\.workflow_run_info: waited ([0-9]+) s on run %s: '
@@ -35,7 +34,7 @@ PROGRESS = re.compile(r'^<localhost> altostrat\.cloud\.workflow_run_info: waited
 
 
 def scenario():
-    return {'tokens': [TOKEN], 'rate_limit_per_minute': 60, 'runs': []}
+    return {'tokens': [SENTINEL], 'rate_limit_per_minute': 60, 'runs': []}
 
 
 def long_run(run_id, duration):
@@ -107,7 +106,7 @@ class LivePlaybook:
 
 def start(emulator_factory, tmp_path, name, run_id, duration, verbosity, **extra):
     emu = emulator_factory(scenario())
-    live = LivePlaybook(tmp_path / name, 'progress.yml', dict(extra, emu_url=emu.url, emu_token=TOKEN, run_id=run_id,
+    live = LivePlaybook(tmp_path / name, 'progress.yml', dict(extra, emu_url=emu.url, emu_token=SENTINEL, run_id=run_id,
                                                               start_runs=[long_run(run_id, duration)]), verbosity)
     return emu, live
 
@@ -154,7 +153,7 @@ def test_a_long_wait_shows_progress_while_it_waits(emulator_factory, tmp_path):
     assert 'censored' in hidden.output
     assert hidden_emu.count(path='/workflows/runs/%s' % QUIET_RUN) > 0
     for live in (verbose, quiet, hidden):
-        assert TOKEN not in live.output
+        assert SENTINEL not in live.output
 
 
 # ---- where the progress file is given ----------------------------------------------------

@@ -1,7 +1,14 @@
-"""The settings every test runs under (``pytest.ini``, ``tests/conftest.py``): if one goes, this fails."""
+"""What the suite itself promises: the settings every test runs under (``pytest.ini``, ``tests/conftest.py``), and
+that the reliability guide's promises name tests that exist."""
+
+import ast
+import os
+import re
 
 import pytest
 from hypothesis import settings
+
+from testkit.collection import REPO, TESTS
 
 
 def test_property_tests_are_deterministic_and_keep_no_database():
@@ -13,3 +20,21 @@ def test_every_test_is_bounded_in_time(pytestconfig):
     pytest.importorskip('pytest_timeout')
     assert float(pytestconfig.getini('timeout')) == 300
     assert 0 < float(pytestconfig.getoption('timeout') or pytestconfig.getini('timeout')) <= 300
+
+
+def test_the_reliability_guide_names_tests_that_exist():
+    """Each promise of docs/docsite/rst/guide_reliability.rst names its tests (``path::name`` under ``tests/``)."""
+    guide = os.path.join(REPO, 'docs', 'docsite', 'rst', 'guide_reliability.rst')
+    with open(guide) as handle:
+        named = set(re.findall(r'``([\w/]+\.py)::(\w+)``', handle.read()))
+    assert len(named) > 50
+    missing = []
+    for path, name in sorted(named):
+        full = os.path.join(TESTS, path)
+        defined = set()
+        if os.path.exists(full):
+            with open(full) as handle:
+                defined = {node.name for node in ast.walk(ast.parse(handle.read())) if isinstance(node, ast.FunctionDef)}
+        if name not in defined:
+            missing.append('%s::%s' % (path, name))
+    assert not missing, missing
