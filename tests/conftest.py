@@ -2,7 +2,8 @@
 
 * makes ``ansible_collections.altostrat.cloud`` importable: the ``.build`` symlink tree and Ansible's collection
   loader on it (``testkit.collection``), before any test module imports the collection;
-* exposes the emulator fixtures (``emulator``, ``emulator_factory``) and the one fake clock (``clock``);
+* exposes the emulator fixtures (``emulator``, ``emulator_factory``), the one fake clock (``clock``) and ``tls_ca``
+  (a CA made at test time with trustme, and a certificate it signed for 127.0.0.1/localhost, as files);
 * loads the one hypothesis profile: derandomized and without an example database, so a property test passes
   or fails the same way on every machine and every run (a failure it finds is kept as an ``@example``);
   no per-example deadline and no too-slow health check: the property tests run beside playbooks on a
@@ -30,3 +31,19 @@ def clock():
     """A ``testkit.fakes.FakeClock``: it moves only when slept on (``clock.sleep``, every pause recorded in
     ``clock.sleeps``) or advanced."""
     return FakeClock()
+
+
+@pytest.fixture(scope='session')
+def tls_ca(tmp_path_factory):
+    """``{'ca': path, 'cert': path, 'key': path}``: ``emulator_factory(..., tls_cert=..., tls_key=...)`` serves TLS."""
+    import trustme
+    ca = trustme.CA()
+    cert = ca.issue_cert('127.0.0.1', 'localhost')
+    where = tmp_path_factory.mktemp('tls')
+    paths = {'ca': where / 'ca.pem', 'cert': where / 'server.pem', 'key': where / 'server.key'}
+    ca.cert_pem.write_to_path(str(paths['ca']))
+    cert.private_key_pem.write_to_path(str(paths['key']))
+    cert.cert_chain_pems[0].write_to_path(str(paths['cert']))
+    for blob in cert.cert_chain_pems[1:]:
+        blob.write_to_path(str(paths['cert']), append=True)
+    return {name: str(path) for name, path in paths.items()}

@@ -311,23 +311,10 @@ def test_empty_2xx_body_is_not_a_run(make_client):
 
 # ---- TLS, for real: a CA made at test time ------------------------------------------------------------
 
-@pytest.fixture(scope='module')
-def tls_files(tmp_path_factory):
-    import trustme
-    ca = trustme.CA()
-    cert = ca.issue_cert('127.0.0.1', 'localhost')
-    where = tmp_path_factory.mktemp('tls')
-    files = {'ca': str(where / 'ca.pem'), 'cert': str(where / 'server.pem'), 'key': str(where / 'server.key')}
-    ca.cert_pem.write_to_path(files['ca'])
-    cert.private_key_pem.write_to_path(files['key'])
-    cert.cert_chain_pems[0].write_to_path(files['cert'])
-    return files
-
-
 @pytest.fixture
-def tls_emulator(emulator_factory, tls_files):
+def tls_emulator(emulator_factory, tls_ca):
     return emulator_factory({'tokens': [TOKEN], 'runs': [{'id': 'fl_run_a', 'workflow_id': 'fl_wf', 'finished': True}]},
-                            tls_cert=tls_files['cert'], tls_key=tls_files['key'])
+                            tls_cert=tls_ca['cert'], tls_key=tls_ca['key'])
 
 
 def test_self_signed_server_fails_clearly_once(tls_emulator, make_client, clock):
@@ -339,8 +326,8 @@ def test_self_signed_server_fails_clearly_once(tls_emulator, make_client, clock)
     assert not info.value.transient and clock.sleeps == [] and client.warnings == [] and tls_emulator.count() == 0
 
 
-def test_ca_path_trusts_the_server(tls_emulator, tls_files, make_client):
-    client = make_client(tls_emulator, ca_path=tls_files['ca'])
+def test_ca_path_trusts_the_server(tls_emulator, tls_ca, make_client):
+    client = make_client(tls_emulator, ca_path=tls_ca['ca'])
     assert client.get_run('fl_run_a')['status'] == 'completed' and client.warnings == []
 
 
