@@ -84,7 +84,7 @@ MUTATIONS = [
 def run_tests(tests):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(REPO, '.build'), os.path.join(REPO, 'tests')]),
                ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build'), PYTHONDONTWRITEBYTECODE='1')
-    command = [sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', '-x', '-q', '-n', '2'] + tests
+    command = [sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', '-x', '-q', '-n', '2', '--timeout', '60'] + tests
     proc = subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, check=False)
     lines = [line for line in proc.stdout.splitlines() if line.startswith('FAILED')]

@@ -51,6 +51,11 @@ REPLACING = {"status", "html", "not_json", "wrong_shape", "redirect", "big"}
 HTML_502 = b"<html><body><h1>502 Bad Gateway</h1></body></html>"
 
 
+def _bytes(body):
+    """A fault's raw body as sent: a scenario may give it as text or bytes."""
+    return body.encode() if isinstance(body, str) else body
+
+
 class Fault:
     def __init__(self, spec, added=None):
         self.spec = spec
@@ -97,11 +102,11 @@ class Fault:
                 return error(status, "server_error", "Server Error.", headers)
             return error(status, "injected_fault", "Injected fault %d." % status, headers)
         if kind == "html":
-            return Response(int(spec.get("status", 502)), spec.get("body", HTML_502), headers,
+            return Response(int(spec.get("status", 502)), _bytes(spec.get("body", HTML_502)), headers,
                             content_type="text/html")
         if kind == "not_json":
             body = spec.get("body", "Internal error: upstream said <b>hello</b>")
-            return Response(int(spec.get("status", 200)), body.encode(), headers)
+            return Response(int(spec.get("status", 200)), _bytes(body), headers)
         if kind == "wrong_shape":
             return Response(int(spec.get("status", 200)), spec.get("body", {"data": "nope"}),
                             headers)

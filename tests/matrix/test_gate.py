@@ -10,10 +10,9 @@ import os
 import subprocess
 import sys
 
-from testkit import playbook
+from testkit import TOKEN, playbook
 
 PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks', 'gate.yml')
-TOKEN = 'test-token'
 RUN_PATH = '/workflows/runs/%s'
 # Finishes ~2 s after the emulator starts it, right before the lookup: the lookup really waits.
 SIDE_RUN = {'id': 'fl_run_matrix_side', 'workflow_id': 'fl_wf_main', 'pending_for': 0.2, 'duration': 1.8,
