@@ -9,17 +9,13 @@ delegates the gate to ``localhost``. One run of about 45 s: one progress line, a
 import datetime
 import os
 import re
-import sys
 import uuid
 
 import pytest
-import yaml
 
 ansible_runner = pytest.importorskip('ansible_runner')
 
-from awx_helpers import credential_env  # noqa: E402
-from testkit.collection import COLLECTIONS  # noqa: E402
-from testkit.playbook import clean_path  # noqa: E402
+from awx_helpers import private_data_dir  # noqa: E402
 
 RUN = 'fl_run_awx_progress'
 TASK = 'Wait on the run'
@@ -55,18 +51,8 @@ def test_progress_lines_are_job_events_before_the_task_result(emulator_factory, 
             monkeypatch.delenv(name)
     token = 'altostrat-sentinel-%s' % uuid.uuid4().hex
     emu = emulator_factory({'tokens': [token], 'runs': []})
-    pdd = tmp_path / 'pdd'
-    for sub in ('env', 'project', 'inventory'):
-        (pdd / sub).mkdir(parents=True)
-    (pdd / 'project' / 'gate.yml').write_text(PLAYBOOK)
-    (pdd / 'inventory' / 'hosts').write_text(
-        'localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
-    envvars = credential_env({'api_url': emu.url, 'token': token})
-    envvars.update({'PATH': clean_path(), 'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS, 'ANSIBLE_NOCOLOR': '1',
-                    'ANSIBLE_HOME': str(tmp_path / 'ansible-home'), 'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp')})
-    (pdd / 'env' / 'envvars').write_text(yaml.safe_dump(envvars))
     run = {'id': RUN, 'workflow_id': 'fl_wf_awx', 'pending_for': 1, 'duration': 44, 'status': 'completed', 'steps': 4}
-    (pdd / 'env' / 'extravars').write_text(yaml.safe_dump({'emu_url': emu.url, 'start_runs': [run]}))
+    pdd = private_data_dir(tmp_path, PLAYBOOK, {'api_url': emu.url, 'token': token}, {'emu_url': emu.url, 'start_runs': [run]})
 
     runner = ansible_runner.run(private_data_dir=str(pdd), playbook='gate.yml', quiet=True, timeout=180, verbosity=1)
     stdout = runner.stdout.read()

@@ -8,17 +8,13 @@ token came through, and the artifacts are searched for that sentinel afterwards.
 
 import json
 import os
-import sys
 import uuid
 
 import pytest
-import yaml
 
 ansible_runner = pytest.importorskip('ansible_runner')
 
-from awx_helpers import credential_env  # noqa: E402
-from testkit.collection import COLLECTIONS  # noqa: E402
-from testkit.playbook import clean_path  # noqa: E402
+from awx_helpers import private_data_dir  # noqa: E402
 
 PLAYBOOK = '''\
 - name: Gate the deployment on a workflow run
@@ -58,22 +54,7 @@ def awx_job(emulator_factory, tmp_path, monkeypatch):
     emu = emulator_factory(scenario(token))
 
     def run(extravars):
-        pdd = tmp_path / 'pdd'
-        for sub in ('env', 'project', 'inventory'):
-            (pdd / sub).mkdir(parents=True)
-        (pdd / 'project' / 'gate.yml').write_text(PLAYBOOK)
-        (pdd / 'inventory' / 'hosts').write_text(
-            'localhost ansible_connection=local ansible_python_interpreter=%s\n' % sys.executable)
-        envvars = credential_env({'api_url': emu.url, 'token': token})
-        envvars.update({
-            'PATH': clean_path(),
-            'ANSIBLE_COLLECTIONS_PATH': COLLECTIONS,
-            'ANSIBLE_HOME': str(tmp_path / 'ansible-home'),
-            'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
-            'ANSIBLE_NOCOLOR': '1',
-        })
-        (pdd / 'env' / 'envvars').write_text(yaml.safe_dump(envvars))
-        (pdd / 'env' / 'extravars').write_text(yaml.safe_dump(extravars))
+        pdd = private_data_dir(tmp_path, PLAYBOOK, {'api_url': emu.url, 'token': token}, extravars)
         runner = ansible_runner.run(private_data_dir=str(pdd), playbook='gate.yml', quiet=True, timeout=120)
         return runner, emu, token, pdd
 

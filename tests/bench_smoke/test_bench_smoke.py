@@ -30,7 +30,7 @@ TARGETS = (
     'faster than the uri loop, whole playbooks',
     'faster than the uri loop, net of ansible-playbook start-up',
     'for waiting on them in turn with the same schedule (computed)',
-    'waiting on them one by one with module tasks',
+    'plus the first look); module tasks one by one',
     'while waiting, at most one request per second per run',
     '300-entry run: module (logs: all)',
     'a long run costs at most',

@@ -32,6 +32,8 @@ import urllib.request
 
 import yaml
 
+from emulator.stats import most_within  # tests/ is on sys.path (run.py, pytest.ini)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 PLAYBOOKS = os.path.join(HERE, 'playbooks')
@@ -330,16 +332,6 @@ def request_figures(records):
         'max_per_minute': most_within(times, 60),
         'max_per_second': most_within(times, 1),
     }
-
-
-def most_within(times, seconds):
-    """The most of the sorted ``times`` in any half-open window ``[t, t + seconds)``."""
-    best, first = 0, 0
-    for last, t in enumerate(times):
-        while t - times[first] >= seconds:
-            first += 1
-        best = max(best, last - first + 1)
-    return best
 
 
 # ---- summaries and output --------------------------------------------------------------------

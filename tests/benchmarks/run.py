@@ -8,7 +8,7 @@ repetitions of wall time, CPU seconds and peak memory of the process tree, reque
 received and the lag after the awaited runs completed (the fleet and outage scenarios: one
 repetition each, they take minutes).
 
-Modules (all in this folder, which the script puts on ``sys.path``):
+Modules (all in this folder, which the script puts on ``sys.path``, with ``tests/`` for the emulator's helpers):
 
 * ``harness.py``: set-up, the emulator process, the process-tree sampler and ``Bench``;
 * ``scenarios.py``: the gate, many, spread and logs scenarios and the polling-schedule figures;
@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path[:0] = [os.path.dirname(os.path.abspath(__file__)), os.path.dirname(os.path.dirname(os.path.abspath(__file__)))]  # this folder, tests/
 
 from harness import REPO, Bench, Emulator, ensure_collection  # noqa: E402  pylint: disable=wrong-import-position
 from report import build_report, machine, write_doc  # noqa: E402  pylint: disable=wrong-import-position

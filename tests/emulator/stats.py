@@ -78,13 +78,7 @@ class Recorder:
     def max_in_window(self, seconds=60.0, method=None, path_prefix=None):
         """The largest number of matching requests arriving in any half-open
         window ``[t, t + seconds)``."""
-        times = sorted(r["arrived"] for r in self.select(method, None, path_prefix))
-        best, first = 0, 0
-        for last, t in enumerate(times):
-            while t - times[first] >= seconds:
-                first += 1
-            best = max(best, last - first + 1)
-        return best
+        return most_within(sorted(r["arrived"] for r in self.select(method, None, path_prefix)), seconds)
 
     def counts(self):
         out = {}
@@ -92,3 +86,13 @@ class Recorder:
             key = "%s %s" % (r["method"], r["path"])
             out[key] = out.get(key, 0) + 1
         return out
+
+
+def most_within(times, seconds):
+    """The most of the sorted ``times`` in any half-open window ``[t, t + seconds)``."""
+    best, first = 0, 0
+    for last, t in enumerate(times):
+        while t - times[first] >= seconds:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
