@@ -13,6 +13,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils import _budget
 from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Budget, BudgetTimeout
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
 
+from testkit.collection import COLLECTIONS
 from testkit.fakes import FakeClock
 
 API = 'https://v1.api.altostrat.io'
@@ -349,9 +350,12 @@ def _worker(directory, out, barrier):
         f.writelines(lines)
 
 
-def test_processes_share_one_budget(tmp_path):
+def test_processes_share_one_budget(tmp_path, monkeypatch):
     directory = str(tmp_path / 'budget')
-    context = multiprocessing.get_context('fork')
+    # spawn, not fork: pytest-xdist's worker has threads of its own. A spawned process imports this module
+    # afresh, without Ansible's collection loader: the collection is found on sys.path, which it inherits.
+    monkeypatch.syspath_prepend(COLLECTIONS)
+    context = multiprocessing.get_context('spawn')
     barrier = context.Barrier(PROCESSES)
     outs = [str(tmp_path / ('out-%d' % n)) for n in range(PROCESSES)]
     workers = [context.Process(target=_worker, args=(directory, out, barrier)) for out in outs]

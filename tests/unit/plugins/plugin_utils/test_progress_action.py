@@ -1,4 +1,5 @@
-"""The modules' action plugins: when they tail the module's progress file, and that they change nothing else.
+"""The progress of a module's wait (``plugin_utils/_progress_action.py``), as the modules' action plugins use it:
+when they tail the module's progress file, and that they change nothing else.
 
 ``_execute_module`` is faked by a "module" that reads the environment the action plugin would give it
 (``_compute_environment_string``), appends progress lines with the real writer and returns a result.
