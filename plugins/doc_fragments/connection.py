@@ -38,7 +38,8 @@ options:
     description:
       - PEM file of the certificate authorities to trust for the API, instead of the system bundle.
       - Also read from the E(ALTOSTRAT_CA_PATH) environment variable.
-      - Without it, E(REQUESTS_CA_BUNDLE) is honoured, then the bundle shipped with C(requests).
+      - Without it, E(REQUESTS_CA_BUNDLE) is honoured, else E(CURL_CA_BUNDLE) (as C(requests) does), then the bundle
+        shipped with C(requests).
     type: path
   request_timeout:
     description:

@@ -15,12 +15,15 @@ options:
   wait:
     description:
       - Wait until each run has ended (status V(completed) or V(failed)), or needs a person (see O(on_interaction)).
-      - Several runs are waited on in one loop that sends at most one request per pause, whatever their number. It
-        polls the run most likely to have ended (the one that started first) and, once that one has ended, looks at
-        the next at once; so waiting on N runs costs about one request per run plus one per pause.
-      - Failing polls (connection errors, HTTP 429 or 5xx answers, cut-off answers) never end a wait before
+      - Several runs are waited on in one loop that, while they are all still going, sends one request per pause,
+        whatever their number. It polls the run most likely to have ended (the one that started first) and, once that
+        one has ended, looks at the next at once; so waiting on N runs costs about one request per run plus one per
+        pause.
+      - Failing polls (connection errors, HTTP 5xx answers, cut-off answers) never end a wait before
         O(wait_timeout); the pause doubles with each failed poll, up to O(max_poll_interval), and one warning tells
-        when the trouble starts and one when it ends. Other errors (HTTP 401, 403, 404, 422) end it at once.
+        when the trouble starts and one when it ends. An HTTP 429 answer is not a failed poll but back-pressure; the
+        poll is sent again after the API's C(Retry-After) (plus a little jitter), without a warning, until the
+        deadline. Other errors (HTTP 401, 403, 404, 422) end the wait at once.
       - At C(-v) and above a long wait shows a progress line every 30 seconds, naming each run, its status, its
         steps so far and the time waited, from the polls it makes anyway. Modules show it when they run on the
         controller (with C(delegate_to) V(localhost) or a local connection), in a terminal and in AWX jobs alike.
@@ -41,6 +44,8 @@ options:
       - Shortest pause between two polls of a run. The pause is a tenth of the time waited so far, at least this
         and at most O(max_poll_interval), so that a run is seen ending within about a tenth of its age (within 1 s
         during the first 10 s) while a long wait polls less and less often.
+      - A wait on several runs pauses at least this times the number of runs still going (and at most
+        O(max_poll_interval)); the loop polls one run per pause, so a fleet's wait stays within the request budget.
       - The last pause is cut short so that the last poll happens at the deadline.
     type: float
     default: 1

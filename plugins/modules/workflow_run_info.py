@@ -187,7 +187,7 @@ runs:
       error_message: "Webhook request failed: 503 Service Unavailable"
 elapsed:
   description: Seconds spent waiting (0 without O(wait)).
-  returned: always
+  returned: when the runs were read, also when a wait failed or timed out
   type: float
   sample: 12.4
 http_status:

@@ -151,3 +151,12 @@ def test_start_failing_for_good_says_it_may_have_started(emulator_factory, run_m
     assert result['_rc'] == 1 and result['changed'] is False and result['http_status'] == 503
     assert 'HTTP 503' in result['msg'] and 'may or may not have started' in result['msg']
     assert SENTINEL not in result['_stdout'] and len(posts(emu)) == 1
+    # the key it was sent with is returned: a later task can send it again and get that run, if it exists
+    assert result['idempotency_key'] == posts(emu)[0]['idempotency_key'] and len(result['idempotency_key']) == 36
+
+
+def test_start_refused_returns_the_key_it_was_sent_with(emulator, run_module):
+    first = run_module(conn(emulator, workflow_id='fl_wf_main', idempotency_key='job-7-ams1'))
+    other = run_module(conn(emulator, workflow_id='fl_wf_main', idempotency_key='job-7-ams1', context={'site': 'other'}))
+    assert first['_rc'] == 0 and other['_rc'] == 1 and other['api_code'] == 'idempotency_key_in_use'
+    assert other['idempotency_key'] == 'job-7-ams1' and 'run' not in other
