@@ -131,6 +131,7 @@ class Client:
         try:
             return self.request('POST', path, json_body=body, headers={'Idempotency-Key': key}), key
         except AltostratAPIError as exc:
+            exc.idempotency_key = key  # a start that failed still names the key it was sent with
             if exc.api_code == 'idempotency_key_in_use':
                 exc.message += (' The idempotency_key %s was used within the last 24 hours for a different request (another'
                                 ' workflow, context or host): build keys that are unique per host and per attempt, such as'

@@ -39,7 +39,8 @@ class AltostratAPIError(AltostratError):
     ``api_message``/``api_code`` the API's own ``message`` and ``code`` (single-line, bounded).
     ``transient`` marks failures a poller may ride out (connection errors, 429, 5xx, cut-off bodies);
     ``retry_after`` is the server's ``Retry-After`` in seconds, when it sent one; ``headers`` the answer's
-    headers (for the rate-limit budget), when there was an answer.
+    headers (for the rate-limit budget), when there was an answer; ``idempotency_key`` the key a failed start was
+    sent with.
     """
 
     def __init__(self, message, method=None, path=None, status=None, api_message=None, transient=False, retry_after=None,
@@ -53,6 +54,7 @@ class AltostratAPIError(AltostratError):
         self.transient = transient
         self.retry_after = retry_after
         self.headers = headers
+        self.idempotency_key = None
 
     @property
     def rate_limited(self):

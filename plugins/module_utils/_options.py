@@ -117,11 +117,15 @@ def settle(client, run_ids, options, warn=None, progress=None, known=None):
 
 
 def failure_data(exc):
-    """What a failed task returns besides ``msg``: the API answer that caused it, for ``failed_when``/``rescue``."""
+    """What a failed task returns besides ``msg``: the API answer that caused it, for ``failed_when``/``rescue``, and
+    the ``idempotency_key`` of a start that failed (sending it again gets the run, if the start made one)."""
     cause = exc if isinstance(exc, AltostratAPIError) else getattr(exc, 'error', None)
     if not isinstance(cause, AltostratAPIError):
         return {}
-    return dict(http_status=cause.status, api_code=cause.api_code, api_message=cause.api_message)
+    data = dict(http_status=cause.status, api_code=cause.api_code, api_message=cause.api_message)
+    if cause.idempotency_key is not None:
+        data['idempotency_key'] = cause.idempotency_key
+    return data
 
 
 def fail_from(module, exc, changed=False, many=False, **extra):

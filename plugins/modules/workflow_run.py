@@ -188,16 +188,15 @@ api_message:
   sample: Keys for idempotent requests can only be used with the same parameters they were first used with.
 '''
 
-import uuid
-
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
 from ansible_collections.altostrat.cloud.plugins.module_utils._options import altostrat_module, fail_from, make_client, settle
 
 STARTS = ('workflow_id', 'rerun_run_id', 'resume_run_id')
 
 
-def start(client, params, key):
-    """Send the POST that starts a run, with ``key`` (reused by every retry); returns ``(run, idempotency_key, replayed)``."""
+def start(client, params):
+    """Send the POST that starts a run (retried with its one key); returns ``(run, idempotency_key, replayed)``."""
+    key = params['idempotency_key']
     if params['workflow_id']:
         return client.start_run(params['workflow_id'], params['context'], idempotency_key=key)
     if params['rerun_run_id']:
@@ -235,9 +234,7 @@ def main():
         client = make_client(params, warn=module.warn)
         if module.check_mode:
             module.exit_json(changed=True, msg='Check mode: no run was started; %s.' % probe(client, params))
-        key = params['idempotency_key'] or str(uuid.uuid4())
-        started['idempotency_key'] = key  # a start that fails still names the key it was sent with
-        run, key, replayed = start(client, params, key)
+        run, key, replayed = start(client, params)
         # a replay of a run an earlier task started changes nothing; one of this task's own lost first attempt does
         started = dict(idempotency_key=key, replayed=replayed, changed=not replayed or client.own_replay)
         runs, elapsed = settle(client, [run['id']], params, warn=module.warn, known={run['id']: run})
