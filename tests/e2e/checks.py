@@ -1,6 +1,8 @@
 """What the end-to-end stories check alike (``from e2e.checks import ...``; the ``run_playbook`` fixture is in
 ``conftest.py``)."""
 
+from testkit.fakes import assert_one_clean_line
+
 RUN_PATH = '/workflows/runs/%s'
 # fl_run_slow restarted by the playbook right before it waits, and lasting 20 s (longer than in DEFAULT_SCENARIO):
 # beside the fleet tests a module process can take several seconds to start, and the run must still be under way
@@ -10,9 +12,10 @@ SLOW = {'id': 'fl_run_slow', 'workflow_id': 'fl_wf_main', 'pending_for': 0.2, 'd
 
 
 def assert_one_line_error(msg, output):
-    """A failure message is one line, and no Python traceback reaches the output."""
-    assert isinstance(msg, str) and msg.strip()
-    assert '\n' not in msg.strip(), msg
+    """A failure message is one clean line (``testkit.fakes.assert_one_clean_line``), and no Python traceback reaches
+    the output."""
+    assert isinstance(msg, str)
+    assert_one_clean_line(msg.strip())
     assert 'Traceback' not in output, output
     assert 'File "' not in output, output
 

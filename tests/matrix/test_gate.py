@@ -10,10 +10,10 @@ import os
 import subprocess
 import sys
 
+from e2e.checks import gets
 from testkit import TOKEN, playbook
 
 PLAYBOOK = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks', 'gate.yml')
-RUN_PATH = '/workflows/runs/%s'
 # Finishes ~2 s after the emulator starts it, right before the lookup: the lookup really waits.
 SIDE_RUN = {'id': 'fl_run_matrix_side', 'workflow_id': 'fl_wf_main', 'pending_for': 0.2, 'duration': 1.8,
             'status': 'completed', 'steps': 2}
@@ -44,7 +44,7 @@ def test_gate(emulator, tmp_path):
     assert [r['status'] for r in looked_up] == ['completed', 'completed'], looked_up
     assert len(looked_up[1]['logs']) == 2, looked_up[1]
     # The module waited (more than one GET of its run); the lookup waited on the side run too.
-    assert emulator.count('GET', RUN_PATH % run['id']) >= 2
-    assert emulator.count('GET', RUN_PATH % SIDE_RUN['id']) >= 2
+    assert gets(emulator, run['id']) >= 2
+    assert gets(emulator, SIDE_RUN['id']) >= 2
     assert out['python'] == python, out['python']  # the modules ran on the pinned interpreter
     assert 'Traceback' not in res.output, res.output

@@ -7,6 +7,7 @@ test_wait_never_outlives_wait_timeout_plus_one_request_timeout``.
 
 import pytest
 
+from e2e.checks import assert_one_line_error
 from reliability.plays import run_play, scenario
 
 # Marked ``timing``: `make reliability` runs them on their own after the rest, so the times they
@@ -59,7 +60,7 @@ def test_e2e_wait_is_bounded_by_wait_timeout_plus_request_timeout(timed, name):
     case = timed['result'][name]
     module = case['module']
     assert module['failed'], module
-    assert '\n' not in module['msg'] and 'Traceback' not in timed.output
+    assert_one_line_error(module['msg'], timed.output)
     assert module['elapsed'] <= BOUND + SLACK_INSIDE, module
     assert beyond_a_task(timed, case, 'module') <= BOUND + SLACK_TASK, (timed.overhead, case)
     assert module['msg'].startswith('Wait timed out after'), module['msg']
