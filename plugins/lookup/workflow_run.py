@@ -79,7 +79,8 @@ from ansible.plugins.lookup import LookupBase
 from ansible.utils.display import Display
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_OPTIONS, WAIT_ARGS, make_client, settle
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_OPTIONS, WAIT_ARGS
+from ansible_collections.altostrat.cloud.plugins.module_utils._task import Task
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import closest
 
@@ -97,10 +98,9 @@ class LookupModule(LookupBase):
         self.set_options(var_options=variables, direct=kwargs)
         options = dict((name, self.get_option(name)) for name in names)
         try:
-            client = make_client(options, warn=display.warning)
-            runs, elapsed = settle(client, list(terms), options, warn=display.warning,
-                                   progress=lambda line: display.v('altostrat.cloud.workflow_run: %s' % line))
+            task = Task(options, warn=display.warning)
+            runs = task.settle(list(terms), progress=lambda line: display.v('altostrat.cloud.workflow_run: %s' % line))
         except AltostratError as exc:
             raise AnsibleLookupError('altostrat.cloud.workflow_run: %s' % exc) from None
-        display.vvv('altostrat.cloud.workflow_run: %d run(s) in %.1f s' % (len(runs), elapsed))
+        display.vvv('altostrat.cloud.workflow_run: %d run(s) in %.1f s' % (len(runs), task.elapsed()))
         return runs

@@ -24,14 +24,17 @@ import uuid
 
 from urllib.parse import quote
 
+from ansible_collections.altostrat.cloud.plugins.module_utils._answer import DEFAULT_API_ROOT as DEFAULT_API_URL
 from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Budget
+from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
 from ansible_collections.altostrat.cloud.plugins.module_utils._retry import Retrier
-from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id, one_line
-from ansible_collections.altostrat.cloud.plugins.module_utils._transport import DEFAULT_API_ROOT as DEFAULT_API_URL, Transport, check_token
-from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_id
+from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id
+from ansible_collections.altostrat.cloud.plugins.module_utils._transport import Transport, check_token
+from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_id, check_idempotency_key
 
 DEFAULT_RATE_LIMIT = 60
+MAX_PAGES = 100  # pages of a workflow's runs read by one listing, at most
 # A little over a minute: the API counts requests as they arrive, in a window that opens with the first; under load a
 # request sent a minute after another can arrive a moment sooner than that after it.
 BUDGET_WINDOW = 62.0
@@ -45,8 +48,8 @@ def _segment(value, kind):
 class Client:
     """A connection to the Altostrat Workflows API.
 
-    ``deadline`` (a ``clock()`` value) bounds every request made without a deadline of its own:
-    rate-limit waits and retries never go past it.
+    ``deadline`` (a ``Deadline`` on ``clock``; by default none) is the task's: every request, its rate-limit
+    waits, retries, redirects, connects and reads end by it.
     """
 
     def __init__(self, token, api_url=DEFAULT_API_URL, validate_certs=True, ca_path=None, request_timeout=30, http_retries=5,
@@ -54,7 +57,7 @@ class Client:
         self.warn = warn or (lambda message: None)
         self.clock = clock
         self.sleep = sleep
-        self.deadline = deadline
+        self.deadline = deadline or Deadline(clock=clock)
         token = check_token(token)
         self.transport = Transport(token, api_url, validate_certs, ca_path, request_timeout, self.warn, clock)
         self.api_url = self.transport.api_url
@@ -64,24 +67,25 @@ class Client:
         self.budget = budget
         self.retrier = Retrier(self.transport, budget, http_retries, clock, sleep, self.warn)
 
-    @property
-    def requests_sent(self):
-        return self.retrier.requests
-
-    def request(self, method, path, params=None, json_body=None, headers=None, retry=True, deadline=None):
-        """The ``Answer`` of one API request (see ``Retrier.request``)."""
-        return self.retrier.request(method, path, params, json_body, headers, retry,
-                                    self.deadline if deadline is None else deadline)
+    def request(self, method, path, params=None, json_body=None, headers=None, retry=True):
+        """The ``Answer`` of one API request, by the task's deadline (see ``Retrier.request``)."""
+        return self.retrier.request(method, path, params, json_body, headers, retry, self.deadline)
 
     # ---- reads ---------------------------------------------------------------------------------
 
-    def get_run(self, run_id, deadline=None, retry=True):
-        """One run, with its logs."""
+    def get_run(self, run_id, retry=True):
+        """One run, with its logs; an answer for another run is refused, naming both."""
         path = '/workflows/runs/%s' % _segment(run_id, 'run')
-        return check_run(self.request('GET', path, deadline=deadline, retry=retry).body, 'GET', path)
+        answer = self.request('GET', path, retry=retry)
+        run = check_run(answer.body, 'GET', path)
+        if run['id'] != run_id:
+            raise AltostratAPIError('GET %s: HTTP %d answer is for run %s, not for run %s: refused.'
+                                    % (path, answer.status, one_id(run['id']), one_id(run_id)), method='GET', path=path,
+                                    status=answer.status)
+        return run
 
-    def list_runs(self, workflow_id, statuses=None, limit=None, pages=None):
-        """The runs of a workflow, newest first, following every page (or the first ``pages``); no logs."""
+    def list_runs(self, workflow_id, statuses=None, limit=None, pages=MAX_PAGES):
+        """The runs of a workflow, newest first, following the pages (at most ``pages``); no logs."""
         path = '/workflows/%s/executions' % _segment(workflow_id, 'workflow')
         runs, page = [], 1
         while True:
@@ -97,7 +101,12 @@ class Client:
                         return runs
             meta = body.get('meta') if isinstance(body.get('meta'), dict) else {}
             last_page = meta.get('last_page')
-            if not body['data'] or not isinstance(last_page, int) or page >= last_page or page == pages:
+            if not body['data'] or not isinstance(last_page, int) or page >= last_page:
+                return runs
+            if page >= pages:
+                if pages > 1:
+                    self.warn('Workflow %s has more than %d pages of runs; only the first %d were read (newest first).'
+                              % (workflow_id, pages, pages))
                 return runs
             page += 1
 
@@ -127,17 +136,9 @@ class Client:
         return self.retrier.resent > 0
 
     def _post(self, path, body, idempotency_key):
-        key = idempotency_key or str(uuid.uuid4())
-        try:
-            return self.request('POST', path, json_body=body, headers={'Idempotency-Key': key}), key
-        except AltostratAPIError as exc:
-            exc.idempotency_key = key  # a start that failed still names the key it was sent with
-            if exc.api_code == 'idempotency_key_in_use':
-                exc.message += (' The idempotency_key %s was used within the last 24 hours for a different request (another'
-                                ' workflow, context or host): build keys that are unique per host and per attempt, such as'
-                                ' the AWX job id, inventory_hostname and a purpose.' % one_line(key, 80))
-                exc.args = (exc.message,)
-            raise
+        """The answer of a start and its key (the caller's, checked, or a fresh UUID); an error names the key."""
+        key = str(uuid.uuid4()) if idempotency_key is None else check_idempotency_key(idempotency_key)
+        return self.request('POST', path, json_body=body, headers={'Idempotency-Key': key}), key
 
 
 def _replayed(answer):

@@ -44,7 +44,7 @@ class AltostratAPIError(AltostratError):
     """
 
     def __init__(self, message, method=None, path=None, status=None, api_message=None, transient=False, retry_after=None,
-                 api_code=None, headers=None):
+                 api_code=None, headers=None, idempotency_key=None):
         super(AltostratAPIError, self).__init__(message)
         self.method = method
         self.path = path
@@ -54,7 +54,7 @@ class AltostratAPIError(AltostratError):
         self.transient = transient
         self.retry_after = retry_after
         self.headers = headers
-        self.idempotency_key = None
+        self.idempotency_key = idempotency_key
 
     @property
     def rate_limited(self):

@@ -10,8 +10,9 @@ action plugin (``plugins/plugin_utils/_progress_action.py``) makes a private fil
 ``ALTOSTRAT_PROGRESS_FILE`` for this one execution, and shows each line the module appends while the
 module still runs. Anywhere else the variable is unset and ``progress_writer()`` gives ``None``.
 
-The writer never gets in the way of the wait: it only appends to a file that exists (it never creates one,
-so a file the action plugin has already removed stays removed), one line per message, made single-line and
+The writer never gets in the way of the wait: it only appends to a regular file that exists (it never creates one,
+so a file the action plugin has already removed stays removed; it never blocks on a FIFO or device put at the
+path, nor follows a link), one line per message, made single-line and
 bounded by ``_text.one_line``; the first error of any kind turns it off for the rest of the wait.
 """
 
@@ -20,12 +21,14 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import stat
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_line
 
 PROGRESS_ENV = 'ALTOSTRAT_PROGRESS_FILE'
 LINE_LIMIT = 400
-_FLAGS = os.O_WRONLY | os.O_APPEND | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
+# never blocks (a FIFO put at the path would block a plain open), never follows a link, never creates
+_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_NONBLOCK | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0)
 
 
 class ProgressWriter:
@@ -42,6 +45,8 @@ class ProgressWriter:
             data = (one_line(message, LINE_LIMIT) + '\n').encode('utf-8', 'backslashreplace')
             handle = os.open(self.path, _FLAGS)  # no O_CREAT: only the file the action plugin made
             try:
+                if not stat.S_ISREG(os.fstat(handle).st_mode):
+                    raise OSError('not a regular file')
                 while data:
                     data = data[os.write(handle, data):]
             finally:

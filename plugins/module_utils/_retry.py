@@ -24,10 +24,11 @@ __metaclass__ = type
 import random
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
-from ansible_collections.altostrat.cloud.plugins.module_utils._transport import header_int
+from ansible_collections.altostrat.cloud.plugins.module_utils._answer import header_int
 
 MAX_BACKOFF = 30.0
 MAX_RETRY_AFTER = 60.0
+MAX_REDIRECTS = 3
 
 
 def backoff(attempt):
@@ -51,39 +52,49 @@ class Retrier:
         self.sleep = sleep
         self.warn = warn or (lambda message: None)
         self.trouble = None  # (first failure time, failed attempts) while requests keep failing
-        self.requests = 0  # requests sent (for results and benchmarks)
         self.resent = 0  # attempts of the last request that may have reached the server but got no good answer
 
     def request(self, method, path, params=None, json_body=None, headers=None, retry=True, deadline=None):
-        """The ``Answer`` of a request; ``retry=False`` sends it once unless the API throttled it."""
-        attempt = throttled = self.resent = 0
+        """The ``Answer`` of a request, by ``deadline`` (a ``Deadline``); ``retry=False`` sends it once unless the API
+        throttled it. A redirect within the API's origin is followed, at most MAX_REDIRECTS times, each hop a request
+        of its own (from the budget, within the deadline)."""
+        attempt = throttled = hops = self.resent = 0
+        url = None
         while True:
-            self.budget.acquire(timeout=None if deadline is None else max(0.0, deadline - self.clock()))
-            self.requests += 1
+            self.budget.acquire(timeout=None if not deadline.bounded else deadline.left())
             try:
-                answer = self.transport.send(method, path, params, json_body, headers)
+                answer = self.transport.send(method, path, params, json_body, headers, deadline, url)
             except AltostratAPIError as exc:
-                self._sync(exc.headers, exc.retry_after if exc.rate_limited else None)
-                if exc.rate_limited:
-                    throttled += 1
-                    delay = jitter(min(exc.retry_after, MAX_RETRY_AFTER) if exc.retry_after is not None else backoff(throttled))
-                    if deadline is None and throttled > self.http_retries:
-                        raise
-                elif exc.transient:
-                    self._troubled(exc)
-                    attempt = self.resent = attempt + 1
-                    if not retry or attempt > self.http_retries:
-                        raise _hint(exc, method, headers)
-                    delay = min(exc.retry_after, MAX_RETRY_AFTER) if exc.retry_after is not None else backoff(attempt)
-                else:
+                delay = self._delay(exc, retry, deadline, attempt, throttled)
+                attempt, throttled = (attempt, throttled + 1) if exc.rate_limited else (attempt + 1, throttled)
+                self.resent = attempt
+                if deadline.bounded and delay > deadline.left():
                     raise
-                if deadline is not None and self.clock() + delay > deadline:
-                    raise _hint(exc, method, headers)
                 self.sleep(delay)
                 continue
             self._sync(answer.headers)
             self._recovered()
-            return answer
+            if answer.location is None:
+                return answer
+            hops += 1
+            if hops > MAX_REDIRECTS:
+                raise AltostratAPIError('%s %s failed: more than %d redirects (the API does not redirect); check api_url.'
+                                        % (method, path, MAX_REDIRECTS), method=method, path=path, status=answer.status)
+            url, params = answer.location, None
+
+    def _delay(self, exc, retry, deadline, attempt, throttled):
+        """The pause before sending again after ``exc``; raises ``exc`` when it is not to be sent again."""
+        self._sync(exc.headers, exc.retry_after if exc.rate_limited else None)
+        if exc.rate_limited:
+            if not deadline.bounded and throttled + 1 > self.http_retries:
+                raise exc
+            return jitter(min(exc.retry_after, MAX_RETRY_AFTER) if exc.retry_after is not None else backoff(throttled + 1))
+        if not exc.transient:
+            raise exc
+        self._troubled(exc)
+        if not retry or attempt + 1 > self.http_retries:
+            raise exc
+        return min(exc.retry_after, MAX_RETRY_AFTER) if exc.retry_after is not None else backoff(attempt + 1)
 
     def _sync(self, headers, retry_after=None):
         if headers is not None:
@@ -102,10 +113,3 @@ class Retrier:
             self.trouble = None
             self.warn('The Altostrat API answers again, after %.0f s and %d failed request(s).' % (self.clock() - since, failed))
 
-
-def _hint(exc, method, headers):
-    key = (headers or {}).get('Idempotency-Key')
-    if method == 'POST' and key and exc.transient and 'idempotency_key' not in exc.message:
-        exc.message += ' The run may or may not have started; its Idempotency-Key was %s.' % key
-        exc.args = (exc.message,)
-    return exc

@@ -3,51 +3,58 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""HTTP transport: one attempt of one request, and what its answer means.
+"""HTTP transport: one attempt of one request, within the time it is given.
 
 * one pooled ``requests.Session``; the token only ever travels as ``Authorization: Bearer``
   through an ``AuthBase`` that refuses to sign requests for any other origin, and the session
   ignores ``~/.netrc`` (``trust_env`` is off; proxies and CA bundle from the environment are
   applied explicitly instead);
-* every body is read with a total time budget (``request_timeout``) and a size cap, so neither
-  a slow drip nor a huge answer can hold a task;
-* every failure is an ``AltostratAPIError`` whose message is one line naming the method, path,
-  HTTP status and the API's message, and never the token. Whether and when to try again is
-  ``_retry.py``'s business; which paths exist is ``_client.py``'s.
+* one attempt as a whole -- connect, status line, headers and body, however slowly they drip -- ends
+  by ``request_timeout`` and by the task's deadline, whichever comes first: a socket timeout only
+  bounds each read, so a watchdog shuts the attempt's socket down when its time is up;
+* redirects are never followed by ``requests``: a redirect to another origin fails at once, naming
+  it; one of a GET within the API's origin is handed back (``Answer.location``) for the retry
+  policy to follow as a request of its own; no redirect body is read;
+* what an answer means, and every error message, is ``_answer.py``'s business; whether and when to
+  try again ``_retry.py``'s; which paths exist ``_client.py``'s.
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import json
 import os
 import platform
+import socket
+import threading
 import traceback
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 try:
     import requests
+    from requests.adapters import HTTPAdapter
     from requests.auth import AuthBase
     from requests.utils import get_environ_proxies
     import urllib3
+    from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
     from urllib3.exceptions import HTTPError as Urllib3Error
     REQUESTS_IMPORT_ERROR = None
 except ImportError:  # pragma: no cover - exercised by ansible-test's import sanity test
     requests = None
-    AuthBase = object
+    AuthBase = HTTPAdapter = HTTPConnectionPool = HTTPSConnectionPool = object
     Urllib3Error = Exception
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.altostrat.cloud.plugins.module_utils._answer import MAX_BODY_BYTES, Answer, Call, decode, header_int
+from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratInputError
-from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_line
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_api_url
 
 COLLECTION_VERSION = '0.2.0'
-DEFAULT_API_ROOT = 'https://v1.api.altostrat.io'
-MAX_BODY_BYTES = 64 * 1024 * 1024
+REDIRECTS = (301, 302, 303, 307, 308)
 _CHUNK = 256 * 1024
+_CURRENT = threading.local()  # the watchdog of the attempt this thread is making
 
 
 class BearerAuth(AuthBase):
@@ -64,27 +71,17 @@ class BearerAuth(AuthBase):
             request.headers.pop('Authorization', None)
         return request
 
-    def redact(self, text):
-        """``text`` with the token masked."""
-        return text.replace(self._token, '********')
-
     def __repr__(self):
         return '<BearerAuth for %s://%s:%s>' % self._origin
 
 
 def _origin(url):
     parts = urlsplit(url)
-    default = {'http': 80, 'https': 443}.get(parts.scheme)
-    return (parts.scheme, (parts.hostname or '').lower(), parts.port or default)
-
-
-class Answer:
-    """A successful answer: HTTP ``status``, ``headers`` (case-insensitive) and the decoded JSON ``body``."""
-
-    def __init__(self, status, headers, body):
-        self.status = status
-        self.headers = headers
-        self.body = body
+    try:
+        port = parts.port
+    except ValueError:
+        port = -1
+    return (parts.scheme, (parts.hostname or '').lower(), port or {'http': 80, 'https': 443}.get(parts.scheme))
 
 
 def check_token(token):
@@ -98,6 +95,74 @@ def check_token(token):
     return token
 
 
+class Watchdog:
+    """Shuts the socket of this thread's attempt down once ``seconds`` have passed, until the attempt is over.
+
+    The socket is found when the connection pool hands the attempt its connection (``_watched``); shutting it
+    down ends any read blocked on it at once, whatever the server is dripping.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.conn = None
+        self.fired = False
+        self.done = threading.Event()
+
+    def __enter__(self):
+        _CURRENT.watchdog = self
+        thread = threading.Thread(target=self._watch, name='altostrat-watchdog')
+        thread.daemon = True
+        thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.done.set()
+        _CURRENT.watchdog = None
+        if self.fired and self.conn is not None:
+            self.conn.close()  # never handed to another request
+
+    def _watch(self):
+        if self.done.wait(self.seconds):
+            return
+        self.fired = True
+        while not self.done.is_set():
+            sock = getattr(self.conn, 'sock', None)
+            if sock is not None:
+                try:
+                    socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, under TLS too
+                except (OSError, TypeError):
+                    pass
+            self.done.wait(0.05)
+
+
+def _watched(pool_class):
+    class WatchedPool(pool_class):
+        def _get_conn(self, *args, **kwargs):
+            conn = super(WatchedPool, self)._get_conn(*args, **kwargs)
+            watchdog = getattr(_CURRENT, 'watchdog', None)
+            if watchdog is not None:
+                watchdog.conn = conn
+            return conn
+    return WatchedPool
+
+
+_POOLS = {'http': _watched(HTTPConnectionPool), 'https': _watched(HTTPSConnectionPool)} if requests else {}
+
+
+class WatchedAdapter(HTTPAdapter):
+    """requests' adapter, whose connection pools tell the attempt's ``Watchdog`` which connection it uses."""
+
+    def init_poolmanager(self, *args, **kwargs):
+        super(WatchedAdapter, self).init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = dict(_POOLS)
+
+    def proxy_manager_for(self, *args, **kwargs):
+        manager = super(WatchedAdapter, self).proxy_manager_for(*args, **kwargs)
+        if getattr(manager, 'pool_classes_by_scheme', None) is not None:  # not a SOCKS proxy's manager
+            manager.pool_classes_by_scheme = dict(_POOLS)
+        return manager
+
+
 class Transport:
     """Sends one request to the API and returns its ``Answer``, or raises one clear AltostratAPIError."""
 
@@ -105,11 +170,15 @@ class Transport:
         if requests is None:
             raise AltostratAPIError('The Python library "requests" is required (pip install requests).')
         self.api_url = check_api_url(api_url)
+        self.origin = _origin(self.api_url)
         self.request_timeout = float(request_timeout)
         self.clock = clock
+        self.token = check_token(token)
         self.session = requests.Session()
         self.session.trust_env = False  # no ~/.netrc; proxies and CA bundle are applied below
-        self.session.auth = BearerAuth(check_token(token), _origin(self.api_url))
+        for prefix in ('https://', 'http://'):
+            self.session.mount(prefix, WatchedAdapter())
+        self.session.auth = BearerAuth(self.token, self.origin)
         self.session.proxies.update(get_environ_proxies(self.api_url))
         if not validate_certs:
             self.session.verify = False
@@ -123,173 +192,121 @@ class Transport:
                 COLLECTION_VERSION, requests.__version__, platform.python_version()),
         })
 
-    def redact(self, exc):
-        """Mask the token where a server or proxy echoed it back into an answer we quote."""
-        redact = self.session.auth.redact
-        exc.message = redact(exc.message)
-        exc.api_message = exc.api_message and redact(exc.api_message)
-        exc.args = (exc.message,)
-        return exc
-
-    def send(self, method, path, params=None, json_body=None, headers=None):
-        """One attempt: the ``Answer`` of a 2xx, else an AltostratAPIError (token masked)."""
-        try:
-            return self._send(method, path, params, json_body, headers)
-        except AltostratAPIError as exc:
-            raise self.redact(exc)
-
-    def _send(self, method, path, params, json_body, headers):
-        where = '%s %s' % (method, path)
-        started = self.clock()
-        try:
-            response = self.session.request(method, self.api_url + path, params=params, json=json_body,
-                                            headers=headers, timeout=self.request_timeout, stream=True,
-                                            allow_redirects=method == 'GET')
-        except requests.exceptions.SSLError as exc:
-            raise AltostratAPIError('%s failed: TLS error talking to %s: %s. Set ca_path to the CA bundle that signed '
-                                    'the server certificate (or validate_certs=false on a trusted network).'
-                                    % (where, self.api_url, _reason(exc)), method=method, path=path)
-        except requests.exceptions.Timeout as exc:
-            raise _transient('%s failed: no answer within request_timeout=%gs (%s).' % (where, self.request_timeout, _reason(exc)),
-                             method, path)
-        except requests.exceptions.ConnectionError as exc:
-            raise _unreachable(where, self.api_url, exc, method, path)
-        except requests.exceptions.RequestException as exc:
-            raise _transient('%s failed: could not reach %s: %s.' % (where, self.api_url, _reason(exc)), method, path)
-        except (ValueError, UnicodeError) as exc:  # a header value http.client refuses; its text may quote the header
-            raise AltostratAPIError('%s failed: the request could not be built (%s).' % (where, type(exc).__name__),
-                                    method=method, path=path)
-        with response:
-            raw = self._read(response, method, path, started)
-        try:
-            body = decode(response.status_code, response.reason, response.headers, raw, method, path)
-        except AltostratAPIError as exc:
-            raise self._hint_path(exc)
+    def send(self, method, path, params=None, json_body=None, headers=None, deadline=None, url=None):
+        """One attempt at ``url`` (by default the API's ``path``): the ``Answer`` of a 2xx or of a redirect to follow,
+        else an AltostratAPIError; it ends by ``request_timeout`` and by ``deadline`` (a ``Deadline``)."""
+        call = Call(method, path, (headers or {}).get('Idempotency-Key'), urlsplit(self.api_url).path, self.token)
+        url = url or self.api_url + path
+        deadline = deadline or Deadline(clock=self.clock)
+        seconds = min(self.request_timeout, deadline.left())
+        by_deadline = deadline.left() < self.request_timeout
+        if seconds <= 0:
+            raise call.error('%s failed: the task\'s deadline (wait_timeout) was reached before it was sent.' % call.where,
+                             transient=True)
+        cut_at = self.clock() + seconds
+        with Watchdog(seconds) as watchdog:
+            try:
+                response = self.session.request(method, url, params=params, json=json_body, headers=headers,
+                                                timeout=seconds, stream=True, allow_redirects=False)
+            except Exception as exc:  # pylint: disable=broad-except  # every way of failing is told in one line
+                raise self._failed(call, exc, watchdog, by_deadline, seconds)
+            with response:
+                if response.status_code in REDIRECTS:
+                    return self._redirect(call, url, response)
+                raw = self._read(call, response, watchdog, cut_at, by_deadline, seconds)
+        body = decode(response.status_code, response.reason, response.headers, raw, call)
         return Answer(response.status_code, response.headers, body)
 
-    def _hint_path(self, exc):
-        """A 404 for a route (not for a missing run) when api_url ends in a path: the routes start at the API's root."""
-        base = urlsplit(self.api_url).path
-        if exc.status == 404 and base not in ('', '/') and exc.api_code != 'resource_missing':
-            exc.message += (' api_url ends in the path %s, but the API\'s routes start at its root (such as %s): check'
-                            ' api_url.' % (one_line(base, 60), DEFAULT_API_ROOT))
-            exc.args = (exc.message,)
-        return exc
+    def _failed(self, call, exc, watchdog, by_deadline, seconds):
+        if watchdog.fired or isinstance(exc, requests.exceptions.Timeout):
+            return call.error('%s failed: %s.' % (call.where, _out_of_time(by_deadline, seconds, 'no answer')), transient=True)
+        if isinstance(exc, requests.exceptions.SSLError):
+            return call.error('%s failed: TLS error talking to %s: %s. Set ca_path to the CA bundle that signed the server '
+                              'certificate (or validate_certs=false on a trusted network).'
+                              % (call.where, self.api_url, call.text(_reason(exc), 200)))
+        if isinstance(exc, requests.exceptions.ConnectionError):
+            reason = call.text(_reason(exc), 200)
+            if any(hint in str(exc) for hint in _DNS_HINTS):  # a host that does not resolve is a typo: not retried
+                return call.error('%s failed: the host of api_url %s does not resolve (%s); check api_url.'
+                                  % (call.where, urlsplit(self.api_url).hostname, reason))
+            return call.error('%s failed: could not reach %s: %s.' % (call.where, self.api_url, reason), transient=True)
+        if isinstance(exc, requests.exceptions.RequestException):
+            return call.error('%s failed: could not reach %s: %s.' % (call.where, self.api_url, call.text(_reason(exc), 200)),
+                              transient=True)
+        if isinstance(exc, (ValueError, UnicodeError)):  # a header value http.client refuses; its text may quote it
+            return call.error('%s failed: the request could not be built (%s).' % (call.where, type(exc).__name__))
+        raise exc
 
-    def _read(self, response, method, path, started):
-        """The whole body, within request_timeout in total and MAX_BODY_BYTES in size."""
-        where, status = '%s %s' % (method, path), response.status_code
+    def _redirect(self, call, url, response):
+        """A redirect: fail at once unless it is a GET's within the API's origin; its body is never read."""
+        status = response.status_code
+        location = (response.headers.get('Location') or '').strip()
+        target = urljoin(url, location) if location else None
+        if target is None or _origin(target) != self.origin:
+            scheme, host, port = _origin(target) if target else (None, None, None)
+            where = '%s://%s:%s' % (scheme, host, port) if target else 'nowhere (no Location header)'
+            raise call.error('%s failed: HTTP %d redirect to %s, another origin than api_url %s: not followed (the API '
+                             'does not redirect); check api_url.' % (call.where, status, call.text(where, 120),
+                                                                     '%s://%s:%s' % self.origin), status=status)
+        if call.method != 'GET':
+            raise call.error('%s failed: HTTP %d redirect to %s: not followed (a %s is never sent again elsewhere).'
+                             % (call.where, status, call.text(urlsplit(target).path, 120), call.method), status=status)
+        return Answer(status, response.headers, None, location=target)
+
+    def _read(self, call, response, watchdog, cut_at, by_deadline, seconds):
+        """The whole body, before ``cut_at`` and within MAX_BODY_BYTES."""
+        status = response.status_code
         length = header_int(response.headers.get('Content-Length'))
         if length is not None and length > MAX_BODY_BYTES:
-            raise _too_big(method, path, status, length)
+            raise _too_big(call, status, length)
         reader = getattr(response.raw, 'read1', None) or response.raw.read
         sock = getattr(getattr(response.raw, '_connection', None), 'sock', None)
         chunks, size = [], 0
         try:
             while True:
-                left = self.request_timeout - (self.clock() - started)
-                if left <= 0:
-                    raise _transient('%s failed: HTTP %d answer still incomplete after request_timeout=%gs (%d bytes so far).'
-                                     % (where, status, self.request_timeout, size), method, path, status)
+                left = cut_at - self.clock()
+                if left <= 0 or watchdog.fired:
+                    break
                 if sock is not None:
-                    sock.settimeout(left)  # a slow drip must not stretch one request past request_timeout
+                    sock.settimeout(left)
                 chunk = reader(_CHUNK, decode_content=True)
                 if not chunk:
+                    if not watchdog.fired:
+                        return b''.join(chunks)
                     break
                 size += len(chunk)
                 if size > MAX_BODY_BYTES:
-                    raise _too_big(method, path, status, size)
+                    raise _too_big(call, status, size)
                 chunks.append(chunk)
         except (requests.exceptions.RequestException, Urllib3Error, IOError) as exc:
-            raise _transient('%s failed: HTTP %d answer was cut off after %d bytes (%s).'
-                             % (where, status, size, _reason(exc)), method, path, status)
-        return b''.join(chunks)
+            if not watchdog.fired and not self.clock() >= cut_at:
+                raise call.error('%s failed: HTTP %d answer was cut off after %d bytes (%s).'
+                                 % (call.where, status, size, call.text(_reason(exc), 200)), status=status, transient=True)
+        raise call.error('%s failed: HTTP %d answer still incomplete: %s (%d bytes so far).'
+                         % (call.where, status, _out_of_time(by_deadline, seconds, 'no whole answer'), size),
+                         status=status, transient=True)
+
+
+def _out_of_time(by_deadline, seconds, what):
+    if by_deadline:
+        return '%s before the task\'s deadline (wait_timeout) ran out' % what
+    return '%s within request_timeout=%gs' % (what, seconds)
 
 
 def _reason(exc):
-    """A short, single-line reason for a requests/urllib3 exception."""
+    """A short reason for a requests/urllib3 exception (to be masked and made one line by the caller)."""
     inner = exc
     while getattr(inner, 'args', None) and isinstance(inner.args[0], Exception):
         inner = inner.args[0]
     reason = getattr(inner, 'reason', None) or (inner.args[0] if inner.args and isinstance(inner.args[0], str) else inner)
-    return one_line(str(reason), 200) or type(exc).__name__
+    return str(reason) or type(exc).__name__
 
 
 _DNS_HINTS = ('Name or service not known', 'nodename nor servname', 'getaddrinfo failed', 'Temporary failure in name resolution',
               'No address associated with hostname', 'NameResolutionError', 'Failed to resolve')
 
 
-def _unreachable(where, api_url, exc, method, path):
-    """A connection error; a host name that does not resolve is a typo until proven otherwise: not retried."""
-    reason = _reason(exc)
-    if any(hint in str(exc) for hint in _DNS_HINTS):
-        return AltostratAPIError('%s failed: the host of api_url %s does not resolve (%s); check api_url.'
-                                 % (where, urlsplit(api_url).hostname, reason), method=method, path=path)
-    return _transient('%s failed: could not reach %s: %s.' % (where, api_url, reason), method, path)
+def _too_big(call, status, size):
+    return call.error('%s: HTTP %d answer is larger than %d MiB (%d bytes); refusing to read it.'
+                      % (call.where, status, MAX_BODY_BYTES // (1024 * 1024), size), status=status)
 
-
-def _transient(message, method, path, status=None, api_message=None):
-    return AltostratAPIError(message, method=method, path=path, status=status, api_message=api_message, transient=True)
-
-
-def _too_big(method, path, status, size):
-    return AltostratAPIError('%s %s: HTTP %d answer is larger than %d MiB (%d bytes); refusing to read it.'
-                             % (method, path, status, MAX_BODY_BYTES // (1024 * 1024), size), method=method, path=path, status=status)
-
-
-def decode(status, reason, headers, raw, method, path):
-    """Turn a raw HTTP answer into JSON, or into one clear AltostratAPIError (which keeps the ``headers``)."""
-    where = '%s %s' % (method, path)
-    content_type = one_line((headers.get('Content-Type') or '').split(';')[0], 60) or 'no content type'
-    try:
-        body = json.loads(raw.decode('utf-8')) if raw.strip() else None
-    except (ValueError, RecursionError):
-        body = None
-        problem = 'a body that is not JSON (%s): %r' % (content_type, one_line(raw.decode('utf-8', 'replace'), 120))
-    else:
-        problem = None
-    if 200 <= status < 300:
-        if problem:
-            raise AltostratAPIError('%s: HTTP %d answer has %s.' % (where, status, problem), method=method, path=path, status=status)
-        return body
-    api_message = api_code = None
-    if isinstance(body, dict) and isinstance(body.get('message'), str):
-        api_message = one_line(body['message'], 300)
-        detail = api_message
-        if isinstance(body.get('code'), str):
-            api_code = one_line(body['code'], 60)
-            detail = '%s (%s)' % (detail, api_code)
-    else:
-        detail = problem or 'no error message in the answer'
-    reason = one_line(reason or '', 60)
-    message = '%s failed: HTTP %d%s: %s' % (where, status, ' ' + reason if reason else '', detail)
-    if status == 401:
-        message += ' Check the token (the token option or ALTOSTRAT_TOKEN).'
-    raise AltostratAPIError(message, method=method, path=path, status=status, api_message=api_message, api_code=api_code,
-                            transient=status == 429 or status >= 500, retry_after=retry_after(headers), headers=headers)
-
-
-def header_int(value):
-    """A header's non-negative integer (ASCII digits only), else None."""
-    value = (value or '').strip()
-    return int(value) if value.isascii() and value.isdigit() else None
-
-
-def retry_after(headers, now=None):
-    """Seconds to wait from ``Retry-After`` (seconds or an HTTP date) or ``X-RateLimit-Reset`` (epoch seconds), else None."""
-    import time
-    now = time.time() if now is None else now
-    value = headers.get('Retry-After')
-    seconds = header_int(value)
-    if seconds is not None:
-        return float(seconds)
-    if value:
-        try:
-            from email.utils import parsedate_to_datetime
-            return max(0.0, parsedate_to_datetime(value.strip()).timestamp() - now)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            pass
-    reset = header_int(headers.get('X-RateLimit-Reset'))
-    if reset is not None and reset > 1000000000:  # epoch seconds, as Laravel sends them
-        return max(0.0, reset - now)
-    return None

@@ -43,6 +43,21 @@ def check_id(value, kind='run'):
     return value
 
 
+MAX_KEY_LENGTH = 255
+
+
+def check_idempotency_key(value):
+    """``value`` if it can be an ``Idempotency-Key`` header: 1 to 255 printable ASCII characters, else AltostratInputError."""
+    if not isinstance(value, str) or not value:
+        raise AltostratInputError('idempotency_key must be a non-empty string.')
+    if len(value) > MAX_KEY_LENGTH:
+        raise AltostratInputError('idempotency_key is longer than %d characters (%d).' % (MAX_KEY_LENGTH, len(value)))
+    if not all(' ' <= char <= '~' for char in value) or value != value.strip():
+        raise AltostratInputError('idempotency_key holds characters a header cannot carry (line breaks, control or '
+                                  'non-ASCII characters, or spaces at either end); use letters, digits, "-" and "_".')
+    return value
+
+
 def check_api_url(value):
     """Return the API base URL without a trailing slash; refuse credentials or a query in it."""
     if not isinstance(value, str) or not value.strip():

@@ -5,8 +5,9 @@
 
 """The one waiter: polls runs until they end, under a single monotonic deadline.
 
-* the deadline is ``clock() + wait_timeout`` (or the task's own); no sleep goes past it, and the
-  last poll happens at it, so a timed-out wait still reports the freshest state it could see;
+* the deadline is the task's (``_deadline.py``); no sleep goes past it, and the last poll goes out
+  ``LAST_POLL`` before it (half the time left, when less), so a timed-out wait still reports the
+  freshest state it could see, read by the deadline;
 * the pause before polling again is a tenth of the time waited so far, at least ``poll_interval``
   and at most ``max_poll_interval``: a run is seen ending within about 10 % of its age (1 s for
   the first 10 s), and a long one costs 4 requests a minute;
@@ -33,6 +34,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_i
 MAX_WORKERS = 4
 PROGRESS_EVERY = 30.0
 PROGRESS_SHOWN = 3  # runs named in a progress line of a wait on several
+LAST_POLL = 1.0  # seconds before the deadline at which a wait's last poll goes out, with that long to be answered
 
 
 def next_pause(waited, poll_interval, max_poll_interval, failures=0, pending=1):
@@ -74,56 +76,54 @@ def likely_first(pending, last):
 
 
 class Waiter:
-    """Wait for runs to end, under one deadline."""
+    """Wait for runs to end, by the client's deadline (the task's); ``seen`` (a dict the caller may keep) holds the
+    last state seen of each run, also after a failed wait."""
 
-    def __init__(self, client, wait_timeout=3600, poll_interval=1.0, max_poll_interval=15.0,
-                 on_interaction='stop', warn=None, progress=None, clock=None, sleep=None, deadline=None):
+    def __init__(self, client, poll_interval=1.0, max_poll_interval=15.0, on_interaction='stop', warn=None, progress=None,
+                 sleep=None, seen=None):
         self.client = client
-        self.wait_timeout = float(wait_timeout)
+        self.deadline = client.deadline
         self.poll_interval = max(float(poll_interval), 0.1)
         self.max_poll_interval = max(float(max_poll_interval), self.poll_interval)
         self.on_interaction = on_interaction
         self.warn = warn or (lambda message: None)
         self.progress = progress or (lambda message: None)
-        self.clock = clock or client.clock
         self.sleep = sleep or client.sleep
-        self.deadline = deadline
+        self.seen = {} if seen is None else seen
 
-    def wait(self, run_ids, known=None):
-        """Poll ``run_ids`` until each has ended; return ``(runs, elapsed)`` in the order given.
+    def wait(self, run_ids):
+        """Poll ``run_ids`` until each has ended; return the runs in the order given.
 
-        ``known`` may hold runs already fetched (for example a run just started): they are
-        not fetched again before a pause.
+        Runs already in ``seen`` (for example a run just started) are not fetched again before a pause.
         """
         order, run_ids = list(run_ids), list(dict.fromkeys(run_ids))
-        start = self.clock()
-        deadline = start + self.wait_timeout if self.deadline is None else self.deadline
-        last = dict(known or {})
-        looked = set(last)  # runs polled (or given) at least once: the next poll of one waits a pause
+        deadline, last = self.deadline, self.seen
+        looked = set(run_id for run_id in run_ids if run_id in last)  # the next poll of one of these waits a pause
         failures, error = 0, None  # failed polls in a row, and the last one
         pending = [run_id for run_id in run_ids if not self._done(last.get(run_id))]
-        next_progress = start + PROGRESS_EVERY
+        next_progress, final = PROGRESS_EVERY, False
         while pending:
             run_id = likely_first(pending, last)
-            now = self.clock()
             if run_id in looked or failures:
-                if now >= deadline:
-                    raise self._timed_out(run_ids, pending, last, error, now - start)
-                if now >= next_progress:
-                    next_progress = now + PROGRESS_EVERY
-                    self.progress(_progress_line(now - start, run_ids, pending, last))
-                pause = next_pause(now - start, self.poll_interval, self.max_poll_interval, failures, len(pending))
-                self.sleep(min(pause, deadline - now))
+                waited, left = deadline.elapsed(), deadline.left()
+                if left <= 0 or final:
+                    raise self._timed_out(run_ids, pending, last, error, waited)
+                if waited >= next_progress:
+                    next_progress = waited + PROGRESS_EVERY
+                    self.progress(_progress_line(waited, run_ids, pending, last))
+                pause = next_pause(waited, self.poll_interval, self.max_poll_interval, failures, len(pending))
+                reserve = min(LAST_POLL, left / 2)
+                if pause >= left - reserve:  # the last poll the deadline leaves room for, with time to be answered
+                    pause, final = left - reserve, True
+                self.sleep(pause)
             looked.add(run_id)
             try:
-                run = self.client.get_run(run_id, deadline=deadline, retry=False)
+                run = self.client.get_run(run_id, retry=False)
             except BudgetTimeout as exc:  # no request slot before the deadline: the wait still ends at it, not before
-                self.sleep(max(0.0, deadline - self.clock()))
-                raise self._timed_out(run_ids, pending, last, error or exc, self.clock() - start)
+                self.sleep(deadline.left())
+                raise self._timed_out(run_ids, pending, last, error or exc, deadline.elapsed())
             except AltostratAPIError as exc:
                 if not exc.transient:
-                    exc.runs, exc.run = [last.get(r) for r in order], last.get(run_id)
-                    exc.elapsed = self.clock() - start
                     raise
                 failures, error = failures + 1, exc
                 continue
@@ -132,7 +132,7 @@ class Waiter:
             last[run_id] = run
             if self._done(run):
                 pending.remove(run_id)
-        return [last[run_id] for run_id in order], self.clock() - start
+        return [last[run_id] for run_id in order]
 
     def _done(self, run):
         if run is None:
@@ -158,7 +158,8 @@ class Waiter:
         else:
             what = '%d of %d runs: %s' % (len(pending), len(run_ids), _states(pending, last))
         why = '; the last poll failed: %s' % str(error).rstrip('.') if error is not None else ''
-        return AltostratTimeoutError('Wait timed out after %.1f s (wait_timeout=%gs) on %s%s.' % (elapsed, self.wait_timeout, what, why),
+        limit = ' (wait_timeout=%gs)' % self.deadline.seconds if self.deadline.bounded else ''
+        return AltostratTimeoutError('Wait timed out after %.1f s%s on %s%s.' % (elapsed, limit, what, why),
                                      run=last.get(pending[0]), runs=[last.get(run_id) for run_id in run_ids], elapsed=elapsed,
                                      error=error)
 

@@ -189,7 +189,8 @@ api_message:
 '''
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import altostrat_module, fail_from, make_client, settle
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import altostrat_module
+from ansible_collections.altostrat.cloud.plugins.module_utils._task import Task
 
 STARTS = ('workflow_id', 'rerun_run_id', 'resume_run_id')
 
@@ -229,18 +230,22 @@ def main():
         required_together=[('resume_run_id', 'resume_node_id')],
     )
     params = module.params
-    started = dict(changed=False)
+    started, run_ids = dict(changed=False), []
     try:
-        client = make_client(params, warn=module.warn)
-        if module.check_mode:
-            module.exit_json(changed=True, msg='Check mode: no run was started; %s.' % probe(client, params))
-        run, key, replayed = start(client, params)
-        # a replay of a run an earlier task started changes nothing; one of this task's own lost first attempt does
-        started = dict(idempotency_key=key, replayed=replayed, changed=not replayed or client.own_replay)
-        runs, elapsed = settle(client, [run['id']], params, warn=module.warn, known={run['id']: run})
+        task = Task(params, warn=module.warn)
     except AltostratError as exc:
-        fail_from(module, exc, **started)
-    module.exit_json(run=runs[0], elapsed=round(elapsed, 3), **started)
+        module.fail_json(msg=str(exc))
+    try:
+        if module.check_mode:
+            module.exit_json(changed=True, msg='Check mode: no run was started; %s.' % probe(task.client, params))
+        run, key, replayed = start(task.client, params)
+        # a replay of a run an earlier task started changes nothing; one of this task's own lost first attempt does
+        started = dict(idempotency_key=key, replayed=replayed, changed=not replayed or task.client.own_replay)
+        run_ids = [run['id']]
+        runs = task.settle(run_ids, known={run['id']: run})
+    except AltostratError as exc:
+        module.fail_json(**task.failure(exc, run_ids, **started))
+    module.exit_json(run=runs[0], elapsed=task.elapsed(), **started)
 
 
 if __name__ == '__main__':

@@ -208,7 +208,8 @@ api_message:
 '''
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import altostrat_module, fail_from, make_client, settle
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import altostrat_module
+from ansible_collections.altostrat.cloud.plugins.module_utils._task import Task
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import KNOWN_STATUSES
 
 
@@ -233,17 +234,21 @@ def main():
     if params['run_ids'] is not None and not params['run_ids']:
         module.fail_json(msg='run_ids is empty: give at least one run ID.')
     many = params['run_ids'] is not None
+    run_ids = params['run_ids'] if many else [params['run_id']]
     try:
-        client = make_client(params, warn=module.warn)
-        if params['workflow_id']:
-            runs = client.list_runs(params['workflow_id'], statuses=params['status'], limit=params['limit'])
-            module.exit_json(changed=False, runs=runs, elapsed=0.0)
-        runs, elapsed = settle(client, params['run_ids'] if many else [params['run_id']], params, warn=module.warn)
+        task = Task(params, warn=module.warn)
     except AltostratError as exc:
-        fail_from(module, exc, many=many)
+        module.fail_json(msg=str(exc))
+    try:
+        if params['workflow_id']:
+            runs = task.client.list_runs(params['workflow_id'], statuses=params['status'], limit=params['limit'])
+            module.exit_json(changed=False, runs=runs, elapsed=task.elapsed())
+        runs = task.settle(run_ids)
+    except AltostratError as exc:
+        module.fail_json(changed=False, **task.failure(exc, run_ids, many=many))
     if many:
-        module.exit_json(changed=False, runs=runs, elapsed=round(elapsed, 3))
-    module.exit_json(changed=False, run=runs[0], elapsed=round(elapsed, 3))
+        module.exit_json(changed=False, runs=runs, elapsed=task.elapsed())
+    module.exit_json(changed=False, run=runs[0], elapsed=task.elapsed())
 
 
 if __name__ == '__main__':

@@ -2,7 +2,8 @@
 
 * ``FakeClock``: a monotonic clock that only moves when slept on (or advanced);
 * ``Answer``/``FakeAdapter``: a ``requests`` transport adapter that answers from a script, captures every
-  prepared request (``.sent``) and can move the fake clock;
+  prepared request (``.sent``) and can move the fake clock (an answer that costs more than the timeout it was
+  given is a read timeout at that timeout);
 * ``scripted(client, answers)``: serve a client's requests from a list of (status, headers, body);
 * ``fake_client(script, ...)``: a Client on a fake clock whose session is served by a ``FakeAdapter``, with the
   token ``testkit.SENTINEL``;
@@ -97,8 +98,12 @@ class FakeAdapter(BaseAdapter):
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         self.sent.append(request)
         answer = self._next_answer(request)
+        limit = timeout[1] if isinstance(timeout, tuple) else timeout
         if self.clock is not None and answer.cost:
-            self.clock.advance(answer.cost)
+            # an answer slower than the time the transport gave it is cut off then, as a real socket's would be
+            self.clock.advance(answer.cost if limit is None else min(answer.cost, limit))
+            if limit is not None and answer.cost > limit:
+                raise requests.exceptions.ReadTimeout('read timed out (fake: the answer costs %gs)' % answer.cost)
         if answer.exc is not None:
             raise answer.exc
         raw = urllib3.HTTPResponse(body=io.BytesIO(answer.body), headers=answer.headers, status=answer.status,
@@ -149,3 +154,15 @@ def assert_one_clean_line(text):
     """``text`` (an error message or warning) is one non-empty line, without a traceback or the sentinel token."""
     assert text and '\n' not in text and '\r' not in text and 'Traceback' not in text, repr(text)
     assert SENTINEL not in text, text
+
+
+def task_options(emu=None, **overrides):
+    """The options of a task with every default (as a module or the lookup has them), the token ``testkit.TOKEN``
+    and the shared request budget off (it runs on real time); ``overrides`` on top."""
+    from testkit import TOKEN
+    from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL
+    from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_ARGS, WAIT_ARGS
+    opts = dict((name, spec.get('default')) for name, spec in dict(CONNECTION_ARGS, **WAIT_ARGS).items())
+    opts.update(token=TOKEN, api_url=emu.url if emu else DEFAULT_API_URL, rate_limit=0)
+    opts.update(overrides)
+    return opts

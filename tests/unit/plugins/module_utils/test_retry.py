@@ -166,7 +166,7 @@ def test_http_retries_zero_means_one_try(emulator, make_client):
 
 def test_429_retried_beyond_http_retries_until_the_deadline(emulator, make_client, clock, no_jitter):
     fault(emulator, path=RUN_PATH, kind='status', status=429, retry_after=7, times=10)
-    client = make_client(emulator, http_retries=2, deadline=clock() + 3600)
+    client = make_client(emulator, http_retries=2, deadline=Deadline(3600, clock))
     assert client.get_run('fl_run_completed', retry=False)['status'] == 'completed'
     assert clock.sleeps == [7.0] * 10 and emulator.count() == 11
     assert client.warnings == []
@@ -175,13 +175,13 @@ def test_429_retried_beyond_http_retries_until_the_deadline(emulator, make_clien
 def test_429_is_jittered(emulator, make_client, clock, monkeypatch):
     monkeypatch.setattr(_retry.random, 'uniform', lambda a, b: b)
     fault(emulator, path=RUN_PATH, kind='status', status=429, retry_after=4, times=1)
-    make_client(emulator, deadline=clock() + 60).get_run('fl_run_completed')
+    make_client(emulator, deadline=Deadline(60, clock)).get_run('fl_run_completed')
     assert clock.sleeps == [4 * 1.25 + 0.5]
 
 
 def test_429_without_retry_after_backs_off(emulator, make_client, clock, no_jitter):
     fault(emulator, path=RUN_PATH, kind='status', status=429, times=3, headers={})
-    make_client(emulator, deadline=clock() + 60).get_run('fl_run_completed')
+    make_client(emulator, deadline=Deadline(60, clock)).get_run('fl_run_completed')
     assert clock.sleeps == [0.5, 1.0, 2.0]
 
 
@@ -190,7 +190,7 @@ def test_429_past_deadline_not_slept(emulator, make_client, clock, no_jitter):
     fault(emulator, path=RUN_PATH, kind='status', status=429, retry_after=7, times=3)
     client = make_client(emulator)
     with pytest.raises(AltostratAPIError) as info:
-        client.get_run('fl_run_completed', deadline=clock() + 5)
+        client.get_run('fl_run_completed', deadline=Deadline(5, clock))
     assert info.value.status == 429 and info.value.rate_limited
     assert clock.sleeps == [] and client.warnings == [] and emulator.count() == 1
 
@@ -206,7 +206,7 @@ def test_429_without_any_deadline_is_bounded_by_http_retries(emulator, make_clie
 
 def test_every_attempt_spends_from_the_budget_and_syncs_headers(make_client, clock, no_jitter):
     budget = RecordingBudget()
-    client = make_client('http://api.test', budget=budget, deadline=clock() + 100)
+    client = make_client('http://api.test', budget=budget, deadline=Deadline(100, clock))
     limited = {'X-RateLimit-Limit': '60', 'X-RateLimit-Remaining': '0', 'Retry-After': '9', 'Content-Type': 'application/json'}
     fine = {'X-RateLimit-Limit': '60', 'X-RateLimit-Remaining': '41', 'Content-Type': 'application/json'}
     scripted(client, [(429, limited, b'{"message": "Too Many Attempts."}'), (503, {}, b''), (200, fine, OK)])
@@ -223,7 +223,7 @@ def test_budget_timeout_propagates_without_a_request(make_client, clock):
         def acquire(self, timeout=None):
             raise BudgetTimeout('no request slot free within %s s' % timeout)
 
-    client = make_client('http://api.test', budget=FullBudget(), deadline=clock() + 5)
+    client = make_client('http://api.test', budget=FullBudget(), deadline=Deadline(5, clock))
     adapter = scripted(client, [(200, {}, OK)])
     with pytest.raises(BudgetTimeout):
         client.get_run('fl_run_a')

@@ -14,6 +14,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils import _waiter
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratRunError, AltostratTimeoutError)
 from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Budget, BudgetTimeout
+from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, get_runs, likely_first, next_pause
 
 from testkit import SENTINEL
@@ -34,20 +35,21 @@ class ScriptedClient:
     """``get_run`` answers each run id with the next item of its script (the last one repeats).
 
     Items are a status string, a run dict, or an exception to raise. ``calls`` records
-    ``(run_id, clock time, deadline)``.
+    ``(run_id, clock time, deadline)``; the deadline is ``wait_timeout`` from now.
     """
 
-    def __init__(self, scripts, clock):
+    def __init__(self, scripts, clock, wait_timeout=3600):
         self.scripts = dict((run_id, list(items)) for run_id, items in scripts.items())
         self.clock = clock
+        self.deadline = Deadline(wait_timeout, clock)
         self.sleep = clock.sleep
         self.calls = []
         self.retries = []
         self.lock = threading.Lock()
 
-    def get_run(self, run_id, deadline=None, retry=True):
+    def get_run(self, run_id, retry=True):
         with self.lock:
-            self.calls.append((run_id, self.clock(), deadline))
+            self.calls.append((run_id, self.clock(), self.deadline.at))
             self.retries.append(retry)
             script = self.scripts[run_id]
             item = script.pop(0) if len(script) > 1 else script[0]
@@ -61,13 +63,19 @@ class ScriptedClient:
         return [c[0] for c in self.calls if run_id is None or c[0] == run_id]
 
 
-def make(scripts, clock, **kwargs):
-    client = ScriptedClient(scripts, clock)
+def make(scripts, clock, wait_timeout=3600, **kwargs):
+    client = ScriptedClient(scripts, clock, wait_timeout)
     warnings, progress = [], []
     kwargs.setdefault('poll_interval', 1.0)
     kwargs.setdefault('max_poll_interval', 15.0)
-    waiter = Waiter(client, warn=warnings.append, progress=progress.append, clock=clock, sleep=clock.sleep, **kwargs)
+    waiter = Waiter(client, warn=warnings.append, progress=progress.append, sleep=clock.sleep, **kwargs)
     return client, waiter, warnings, progress
+
+
+def wait(waiter, run_ids, known=None):
+    """``(runs, elapsed)`` of ``waiter.wait(run_ids)``, with the runs of ``known`` seen already."""
+    waiter.seen.update(known or {})
+    return waiter.wait(run_ids), waiter.deadline.elapsed()
 
 
 # ---- schedule ---------------------------------------------------------------------------------
@@ -92,9 +100,9 @@ def test_waiter_clamps_intervals(clock):
     assert waiter.poll_interval == 0.1 and waiter.max_poll_interval == 0.1
 
 
-def test_waiter_uses_client_clock_by_default(clock):
+def test_waiter_uses_the_clients_deadline_and_sleep_by_default(clock):
     client = ScriptedClient({'a': ['running', 'completed']}, clock)
-    runs, elapsed = Waiter(client, poll_interval=3).wait(['a'])
+    runs, elapsed = wait(Waiter(client, poll_interval=3), ['a'])
     assert runs[0]['status'] == 'completed' and clock.sleeps == [3.0] and elapsed == 3.0
 
 
@@ -103,19 +111,19 @@ def test_waiter_uses_client_clock_by_default(clock):
 def test_waits_until_completed(clock):
     client, waiter, warnings, _unused = make({'a': ['pending', 'running', 'running', 'completed']}, clock)
     start = clock()
-    runs, elapsed = waiter.wait(['a'])
+    runs, elapsed = wait(waiter, ['a'])
     assert [r['status'] for r in runs] == ['completed']
     assert client.polled() == ['a'] * 4
     assert clock.sleeps == pytest.approx([1.0, 1.0, 1.0])  # a tenth of the time waited, at least poll_interval
     assert elapsed == pytest.approx(3.0) and clock() - start == pytest.approx(3.0)
     assert client.calls[0][1] == start  # the first poll is immediate
-    assert all(c[2] == start + 3600 for c in client.calls)  # every poll carries the one deadline
+    assert all(c[2] == start + 3600 for c in client.calls)  # every poll is bound by the one deadline
     assert warnings == []
 
 
 def test_failed_is_terminal(clock):
     client, waiter, _unused, _unused = make({'a': ['running', 'failed', 'completed']}, clock)
-    runs, _unused = waiter.wait(['a'])
+    runs, _unused = wait(waiter, ['a'])
     assert runs[0]['status'] == 'failed' and len(client.calls) == 2
 
 
@@ -123,53 +131,52 @@ def test_timeout_reports_last_run_and_elapsed(clock):
     client, waiter, _unused, _unused = make({'a': ['pending', 'running']}, clock, wait_timeout=25)
     start = clock()
     with pytest.raises(AltostratTimeoutError) as info:
-        waiter.wait(['a'])
+        wait(waiter, ['a'])
     exc = info.value
-    # 1 s pauses up to 10 s waited, then a tenth of the time waited (1, 1.1, 1.21, ...), the last one cut to
-    # the time left: a final poll at the deadline
+    # 1 s pauses up to 10 s waited, then a tenth of the time waited (1, 1.1, 1.21, ...), the last one cut so
+    # that the final poll goes out LAST_POLL (1 s) before the deadline, with that second to be answered
     sleeps = clock.sleeps
     assert sleeps[:10] == pytest.approx([1.0] * 10)
     assert sleeps[10:13] == pytest.approx([1.0, 1.1, 1.21])
-    assert sum(sleeps) == pytest.approx(25) and sleeps[-1] < sleeps[-2]
-    assert clock() == pytest.approx(start + 25)
-    assert client.calls[-1][1] == pytest.approx(start + 25)
+    assert 24 <= sum(sleeps) <= 24.5 and sleeps[-1] < sleeps[-2]
+    assert client.calls[-1][1] == clock() == pytest.approx(start + sum(sleeps))
     assert len(client.calls) == len(sleeps) + 1
     assert exc.run == {'id': 'a', 'status': 'running', 'logs': []}
     assert exc.runs == [exc.run]
-    assert exc.elapsed == pytest.approx(25)
-    assert str(exc) == 'Wait timed out after 25.0 s (wait_timeout=25s) on run a (running).'
+    assert exc.elapsed == pytest.approx(sum(sleeps))
+    assert str(exc) == 'Wait timed out after %.1f s (wait_timeout=25s) on run a (running).' % sum(sleeps)
 
 
 def test_sleeps_never_exceed_time_left(clock):
     client, waiter, _unused, _unused = make({'a': ['running']}, clock, wait_timeout=7.5, poll_interval=5, max_poll_interval=60)
     start = clock()
     with pytest.raises(AltostratTimeoutError):
-        waiter.wait(['a'])
-    assert clock.sleeps == pytest.approx([5.0, 2.5])
-    assert clock() == pytest.approx(start + 7.5)
+        wait(waiter, ['a'])
+    assert clock.sleeps == pytest.approx([5.0, 1.5])  # the last poll goes out LAST_POLL (1 s) before the deadline
+    assert clock() == pytest.approx(start + 6.5)
 
 
 def test_zero_timeout_polls_once(clock):
     client, waiter, _unused, _unused = make({'a': ['running']}, clock, wait_timeout=0)
     with pytest.raises(AltostratTimeoutError) as info:
-        waiter.wait(['a'])
+        wait(waiter, ['a'])
     assert len(client.calls) == 1 and clock.sleeps == [] and info.value.elapsed == 0
 
 
 def test_slow_polls_eat_into_the_deadline(clock):
     """Time spent inside a poll counts: the pause is cut to what is left."""
     class SlowClient(ScriptedClient):
-        def get_run(self, run_id, deadline=None, retry=True):
+        def get_run(self, run_id, retry=True):
             self.clock.advance(4)
-            return ScriptedClient.get_run(self, run_id, deadline, retry)
-    client = SlowClient({'a': ['running']}, clock)
+            return ScriptedClient.get_run(self, run_id, retry)
+    client = SlowClient({'a': ['running']}, clock, wait_timeout=10)
     start = clock()
-    waiter = Waiter(client, wait_timeout=10, poll_interval=1, clock=clock, sleep=clock.sleep)
+    waiter = Waiter(client, poll_interval=1, sleep=clock.sleep)
     with pytest.raises(AltostratTimeoutError) as info:
-        waiter.wait(['a'])
-    # poll 0-4, pause 1, poll 5-9, pause cut to the 1 s left, final poll 10-14
-    assert clock.sleeps == pytest.approx([1.0, 1.0])
-    assert info.value.elapsed == pytest.approx(14) and clock() - start == pytest.approx(14)
+        wait(waiter, ['a'])
+    # poll 0-4, pause 1, poll 5-9, pause 0.5 (half the 1 s left), final poll 9.5-13.5 (a real client's is cut at 10)
+    assert clock.sleeps == pytest.approx([1.0, 0.5])
+    assert info.value.elapsed == pytest.approx(13.5) and clock() - start == pytest.approx(13.5)
     assert len(client.calls) == 3
 
 
@@ -179,20 +186,20 @@ def test_on_interaction(mode, clock):
         {'a': ['running', 'awaiting_ui_interaction', 'awaiting_ui_interaction', 'completed']}, clock, on_interaction=mode)
     if mode == 'fail':
         with pytest.raises(AltostratRunError) as info:
-            waiter.wait(['a'])
+            wait(waiter, ['a'])
         assert info.value.run['status'] == 'awaiting_ui_interaction'
         assert str(info.value) == ('Stopped waiting (on_interaction=fail): run a is awaiting_ui_interaction '
                                    '(it needs a person to answer in the Altostrat UI).')
         assert len(client.calls) == 2
     else:
-        runs, _unused = waiter.wait(['a'])
+        runs, _unused = wait(waiter, ['a'])
         expected = {'stop': ('awaiting_ui_interaction', 2), 'wait': ('completed', 4)}[mode]
         assert (runs[0]['status'], len(client.calls)) == expected
 
 
 def test_unknown_status_warns_once_and_keeps_waiting(clock):
     client, waiter, warnings, _unused = make({'a': ['queued_v2', 'queued_v2', 'queued_v2', 'running', 'completed']}, clock)
-    runs, _unused = waiter.wait(['a'])
+    runs, _unused = wait(waiter, ['a'])
     assert runs[0]['status'] == 'completed' and len(client.calls) == 5
     assert warnings == ["Run a has status 'queued_v2', which this collection does not know; "
                         "treating it as still running."]
@@ -201,7 +208,7 @@ def test_unknown_status_warns_once_and_keeps_waiting(clock):
 def test_transient_errors_ridden_out_with_backoff_to_max_poll_interval(clock):
     script = ['running'] + [transient('a')] * 5 + ['running', 'completed']
     client, waiter, warnings, _unused = make({'a': script}, clock, max_poll_interval=15)
-    runs, _unused = waiter.wait(['a'])
+    runs, _unused = wait(waiter, ['a'])
     assert runs[0]['status'] == 'completed' and len(client.calls) == len(script)
     # each failed poll doubles the pause, up to max_poll_interval; the first good poll goes back to the schedule
     # (a tenth of the 45 s waited)
@@ -215,19 +222,19 @@ def test_api_down_for_good_times_out_at_the_deadline_naming_the_error(clock):
     client, waiter, _unused, _unused = make({'a': ['running'] + [error]}, clock, wait_timeout=600, max_poll_interval=15)
     start = clock()
     with pytest.raises(AltostratTimeoutError) as info:
-        waiter.wait(['a'])
+        wait(waiter, ['a'])
     exc = info.value
-    assert clock() == pytest.approx(start + 600) and client.calls[-1][1] == pytest.approx(start + 600)
+    assert clock() == pytest.approx(start + 599) and client.calls[-1][1] == pytest.approx(start + 599)
     assert len(client.calls) <= 600 / 15 + 6  # no hammering: about one request per max_poll_interval
     assert exc.run == {'id': 'a', 'status': 'running', 'logs': []} and exc.error is error
-    assert str(exc) == ('Wait timed out after 600.0 s (wait_timeout=600s) on run a (running); the last poll failed: '
+    assert str(exc) == ('Wait timed out after 599.0 s (wait_timeout=600s) on run a (running); the last poll failed: '
                         'GET /workflows/runs/a failed: HTTP 503 Service Unavailable: Server Error.')
 
 
 def test_outage_inside_a_long_wait_does_not_end_it(clock):
     script = ['running'] * 5 + [transient('a')] * 40 + ['running'] * 3 + ['completed']
     client, waiter, _unused, _unused = make({'a': script}, clock, wait_timeout=3600)
-    runs, elapsed = waiter.wait(['a'])
+    runs, elapsed = wait(waiter, ['a'])
     assert runs[0]['status'] == 'completed' and elapsed > 40 * 10
 
 
@@ -235,28 +242,28 @@ def test_budget_timeout_at_the_deadline_is_a_timeout(clock):
     client, waiter, _unused, _unused = make({'a': ['running', BudgetTimeout('no request slot free in time')]}, clock,
                                             wait_timeout=30)
     with pytest.raises(AltostratTimeoutError) as info:
-        waiter.wait(['a'])
+        wait(waiter, ['a'])
     assert info.value.run['status'] == 'running' and 'no request slot free in time' in str(info.value)
 
 
 def test_non_transient_error_raised_at_once(clock):
     client, waiter, warnings, _unused = make({'a': ['running', fatal('a'), 'completed']}, clock)
     with pytest.raises(AltostratAPIError) as info:
-        waiter.wait(['a'])
+        wait(waiter, ['a'])
     assert info.value.status == 404 and len(client.calls) == 2 and warnings == []
-    assert info.value.run['status'] == 'running'
+    assert waiter.seen['a']['status'] == 'running'  # the last state seen is kept, for the task's result
 
 
 def test_error_on_first_poll_has_no_run(clock):
     client, waiter, _unused, _unused = make({'a': [fatal('a')]}, clock)
-    with pytest.raises(AltostratAPIError) as info:
-        waiter.wait(['a'])
-    assert info.value.run is None and info.value.runs == [None] and info.value.elapsed == 0
+    with pytest.raises(AltostratAPIError):
+        wait(waiter, ['a'])
+    assert waiter.seen == {} and waiter.deadline.elapsed() == 0
 
 
 def test_progress_every_30_seconds(clock):
     client, waiter, _unused, progress = make({'a': ['running'] * 60 + ['completed']}, clock, poll_interval=5, max_poll_interval=5)
-    waiter.wait(['a'])
+    wait(waiter, ['a'])
     # 61 polls, 5 s apart: 300 s; a progress line at 30, 60, ... s
     assert len(progress) == 9
     assert progress[0] == 'waited 30 s on run a: running, 0 steps so far'
@@ -267,7 +274,7 @@ def test_progress_every_30_seconds(clock):
 def test_several_runs_only_unfinished_polled(clock):
     scripts = {'a': ['running', 'completed'], 'b': ['pending', 'running', 'running', 'failed'], 'c': ['completed']}
     client, waiter, _unused, _unused = make(scripts, clock)
-    runs, _unused = waiter.wait(['a', 'b', 'c'])
+    runs, _unused = wait(waiter, ['a', 'b', 'c'])
     assert [(r['id'], r['status']) for r in runs] == [('a', 'completed'), ('b', 'failed'), ('c', 'completed')]
     assert len(client.polled('c')) == 1
     assert len(client.polled('a')) == 2
@@ -284,8 +291,8 @@ def test_several_runs_only_unfinished_polled(clock):
 def test_several_runs_timeout_names_pending(clock):
     client, waiter, _unused, _unused = make({'a': ['completed'], 'b': ['running'], 'c': ['pending']}, clock, wait_timeout=5)
     with pytest.raises(AltostratTimeoutError) as info:
-        waiter.wait(['a', 'b', 'c'])
-    assert str(info.value).startswith('Wait timed out after 5.0 s (wait_timeout=5s) on 2 of 3 runs: b running, c not polled yet')
+        wait(waiter, ['a', 'b', 'c'])
+    assert str(info.value).startswith('Wait timed out after 4.0 s (wait_timeout=5s) on 2 of 3 runs: b running, c not polled yet')
     assert str(info.value).count(' b ') == 1  # each run named once
     assert [r and r['status'] for r in info.value.runs] == ['completed', 'running', None]
     assert info.value.run['id'] == 'b'
@@ -293,7 +300,7 @@ def test_several_runs_timeout_names_pending(clock):
 
 def test_duplicates_preserved_in_order_polled_once(clock):
     client, waiter, _unused, _unused = make({'a': ['running', 'completed'], 'b': ['completed']}, clock)
-    runs, _unused = waiter.wait(['a', 'b', 'a'])
+    runs, _unused = wait(waiter, ['a', 'b', 'a'])
     assert [r['id'] for r in runs] == ['a', 'b', 'a']
     assert client.polled('a') == ['a', 'a'] and client.polled('b') == ['b']
 
@@ -302,7 +309,7 @@ def test_known_runs_not_refetched_first(clock):
     client, waiter, _unused, _unused = make({'a': ['running', 'completed'], 'b': ['completed']}, clock)
     start = clock()
     known = {'a': {'id': 'a', 'status': 'pending'}, 'b': {'id': 'b', 'status': 'completed', 'logs': ['kept']}}
-    runs, _unused = waiter.wait(['a', 'b'], known=known)
+    runs, _unused = wait(waiter, ['a', 'b'], known=known)
     assert client.polled('b') == []
     assert runs[1] == known['b']
     assert client.calls[0][1] == start + 1.0  # waited before the first poll
@@ -311,7 +318,7 @@ def test_known_runs_not_refetched_first(clock):
 
 def test_known_finished_makes_no_request(clock):
     client, waiter, _unused, _unused = make({'a': ['running']}, clock)
-    runs, elapsed = waiter.wait(['a'], known={'a': {'id': 'a', 'status': 'failed'}})
+    runs, elapsed = wait(waiter, ['a'], known={'a': {'id': 'a', 'status': 'failed'}})
     assert runs == [{'id': 'a', 'status': 'failed'}] and client.calls == [] and elapsed == 0 and clock.sleeps == []
 
 
@@ -367,9 +374,8 @@ def test_waits_on_emulator_run(emulator, make_client):
     import time
     emulator.add_runs([{'id': 'fl_run_quick', 'workflow_id': 'fl_wf_main', 'pending_for': 0.1, 'duration': 0.3,
                         'status': 'failed', 'steps': 2, 'failed_steps': [1], 'error_message': 'boom'}])
-    client = make_client(emulator, clock=time.monotonic, sleep=time.sleep)
-    runs, elapsed = Waiter(client, wait_timeout=10, poll_interval=0.1, max_poll_interval=0.1).wait(
-        ['fl_run_quick', 'fl_run_completed'])
+    client = make_client(emulator, clock=time.monotonic, sleep=time.sleep, deadline=Deadline(10))
+    runs, elapsed = wait(Waiter(client, poll_interval=0.1, max_poll_interval=0.1), ['fl_run_quick', 'fl_run_completed'])
     assert [r['status'] for r in runs] == ['failed', 'completed']
     assert runs[0]['error_message'] == 'boom' and [e['status'] for e in runs[0]['logs']] == ['success', 'error']
     assert 0.2 < elapsed < 5
@@ -384,7 +390,7 @@ def test_get_runs_of_nothing(clock):
 
 def test_wait_on_nothing(clock):
     client = ScriptedClient({}, clock)
-    assert Waiter(client, clock=clock, sleep=clock.sleep).wait([]) == ([], 0.0)
+    assert wait(Waiter(client), []) == ([], 0.0)
 
 
 # ---- which run first -------------------------------------------------------------------------
@@ -403,7 +409,7 @@ def test_several_runs_polled_oldest_first(clock):
             'b': {'id': 'b', 'status': 'running', 'started_at': '2026-01-01T10:00:01Z'}}
     done = dict(runs['b'], status='completed')
     client, waiter, _unused, _unused = make({'a': [dict(runs['a'], status='completed')], 'b': [done]}, clock)
-    waiter.wait(['a', 'b'], known=runs)
+    wait(waiter, ['a', 'b'], known=runs)
     assert client.polled() == ['b', 'a']
 
 
@@ -412,15 +418,15 @@ def test_fleet_costs_about_one_request_per_run(clock):
     start = clock()
 
     class Fleet(ScriptedClient):
-        def get_run(self, run_id, deadline=None, retry=True):
-            self.calls.append((run_id, self.clock(), deadline))
+        def get_run(self, run_id, retry=True):
+            self.calls.append((run_id, self.clock(), self.deadline.at))
             index = int(run_id[1:])
             status = 'completed' if self.clock() >= start + index + 120 else 'running'
             return {'id': run_id, 'status': status, 'started_at': '2026-01-01T10:%02d:%02dZ' % divmod(index, 60)}
     client = Fleet({}, clock)
-    waiter = Waiter(client, poll_interval=1, max_poll_interval=15, clock=clock, sleep=clock.sleep)
+    waiter = Waiter(client, poll_interval=1, max_poll_interval=15)
     ids = ['r%03d' % i for i in range(100)]
-    runs, elapsed = waiter.wait(ids)
+    runs, elapsed = wait(waiter, ids)
     assert all(run['status'] == 'completed' for run in runs)
     assert len(client.calls) <= 120, len(client.calls)  # 115 when measured
     assert elapsed <= 99 + 120 + 15
@@ -451,34 +457,34 @@ ANSWERS = st.tuples(st.sampled_from(['running', 'running', 'timeout', 'reset', '
 @settings(max_examples=150)
 @given(script=st.lists(ANSWERS, min_size=1, max_size=30), wait_timeout=st.floats(0.5, 120),
        request_timeout=st.floats(0.5, 30), poll_interval=st.floats(0.1, 20), http_retries=st.integers(0, 6))
-def test_wait_never_outlives_wait_timeout_plus_one_request_timeout(script, wait_timeout, request_timeout,
-                                                                   poll_interval, http_retries):
+def test_wait_never_outlives_wait_timeout(script, wait_timeout, request_timeout, poll_interval, http_retries):
     """Each scripted answer costs fake time on the wire (a timeout all of request_timeout), then: running, slowly."""
     clock = FakeClock()
     answers = [_answer(kind, request_timeout, frac, ra) for kind, frac, ra in script]
     answers.append(Answer(200, RUNNING, cost=request_timeout))
-    client = fake_client(answers, clock=clock, request_timeout=request_timeout, http_retries=http_retries)
     start = clock()
+    client = fake_client(answers, clock=clock, request_timeout=request_timeout, http_retries=http_retries,
+                         deadline=Deadline(wait_timeout, clock))
     deadline = start + wait_timeout
-    waiter = Waiter(client, wait_timeout=wait_timeout, poll_interval=poll_interval, max_poll_interval=poll_interval * 3)
+    waiter = Waiter(client, poll_interval=poll_interval, max_poll_interval=poll_interval * 3)
     try:
-        runs, elapsed = waiter.wait(['fl_run_x'])
+        runs, elapsed = wait(waiter, ['fl_run_x'])
     except AltostratTimeoutError as exc:
-        assert exc.elapsed >= wait_timeout - 1e-6 and str(exc).startswith('Wait timed out after')
+        assert exc.elapsed >= wait_timeout - _waiter.LAST_POLL - 1e-6 and str(exc).startswith('Wait timed out after')
     except AltostratAPIError as exc:
         assert exc.status == 404 and not exc.transient  # the only answer that may end a wait early
     else:
         assert runs == [DONE] and elapsed == clock() - start
-    assert clock() - start <= wait_timeout + request_timeout + 1e-6
+    assert clock() - start <= wait_timeout + 1e-6
     for began, seconds in clock.spans:
         assert began + seconds <= deadline + 1e-6, 'a pause went past the deadline'
 
 
 def test_absurd_retry_after_is_clipped_to_the_wait_which_survives_quietly(clock):
-    client = fake_client([Answer(429, {'message': 'Too Many Attempts.'}, {'Retry-After': '3600'}), Answer(200, DONE)],
-                         clock=clock)
     start = clock()
-    runs, _unused = Waiter(client, wait_timeout=10, poll_interval=1).wait(['fl_run_x'])
+    client = fake_client([Answer(429, {'message': 'Too Many Attempts.'}, {'Retry-After': '3600'}), Answer(200, DONE)],
+                         clock=clock, deadline=Deadline(10, clock))
+    runs, _unused = wait(Waiter(client, poll_interval=1), ['fl_run_x'])
     assert runs == [DONE] and len(client.adapter.sent) == 2
     assert clock() - start <= 10 and all(pause <= 10 for pause in clock.sleeps)
     assert client.warnings == []  # back-pressure is not trouble
@@ -490,18 +496,19 @@ def test_retry_after_past_the_deadline_ends_the_wait_at_the_deadline_not_before(
     budget = Budget('https://api.test', SENTINEL, per_minute=60, window=62, directory=str(tmp_path / 'budget'),
                     clock=clock, sleep=clock.sleep)
     limited = Answer(429, {'message': 'Too Many Attempts.'}, {'Content-Type': 'application/json', 'Retry-After': '3600'})
-    client = fake_client([limited, Answer(200, DONE)], clock=clock, budget=budget)
     start = clock()
+    client = fake_client([limited, Answer(200, DONE)], clock=clock, budget=budget, deadline=Deadline(10, clock))
     with pytest.raises(AltostratTimeoutError) as info:
-        Waiter(client, wait_timeout=10, poll_interval=1).wait(['fl_run_x'])
+        wait(Waiter(client, poll_interval=1), ['fl_run_x'])
     assert len(client.adapter.sent) == 1 and 'HTTP 429' in str(info.value)
     assert clock() - start == pytest.approx(10) and info.value.elapsed == pytest.approx(10)
 
 
 def test_outage_of_the_real_client_is_told_once_when_it_starts_and_once_when_it_ends(clock):
     busy = Answer(503, {'message': 'Server Error.'}, reason='Service Unavailable')
-    client = fake_client([Answer(200, RUNNING), busy, busy, busy, Answer(200, DONE)], clock=clock)
-    runs, _unused = Waiter(client, wait_timeout=60, poll_interval=1).wait(['fl_run_x'])
+    client = fake_client([Answer(200, RUNNING), busy, busy, busy, Answer(200, DONE)], clock=clock,
+                         deadline=Deadline(60, clock))
+    runs, _unused = wait(Waiter(client, poll_interval=1), ['fl_run_x'])
     assert runs == [DONE] and len(client.adapter.sent) == 5  # one request per pause: the waiter paces the retries
     assert clock.sleeps == [1.0, 2.0, 4.0, 8.0]  # each failed poll doubles the pause
     assert client.warnings == [
@@ -512,9 +519,11 @@ def test_outage_of_the_real_client_is_told_once_when_it_starts_and_once_when_it_
 
 def test_timeout_before_any_successful_poll_names_the_last_error(clock):
     client = fake_client([Answer(exc=requests.exceptions.ReadTimeout('read timed out'), cost=1.0)], clock=clock,
-                         request_timeout=1.0)
+                         request_timeout=1.0, deadline=Deadline(2, clock))
     with pytest.raises(AltostratTimeoutError) as info:
-        Waiter(client, wait_timeout=2, poll_interval=1).wait(['fl_run_x'])
-    assert str(info.value).startswith('Wait timed out after 3.0 s (wait_timeout=2s) on run fl_run_x (not polled yet); '
-                                      'the last poll failed: GET /workflows/runs/fl_run_x failed: no answer within '
-                                      'request_timeout=1s'), str(info.value)
+        wait(Waiter(client, poll_interval=1), ['fl_run_x'])
+    # a poll 0-1 s, cut off by request_timeout; the last one 1.5-2 s, cut off by the deadline
+    assert str(info.value) == ('Wait timed out after 2.0 s (wait_timeout=2s) on run fl_run_x (not polled yet); '
+                               'the last poll failed: GET /workflows/runs/fl_run_x failed: no answer before the task\'s '
+                               'deadline (wait_timeout) ran out.')
+    assert len(client.adapter.sent) == 2
