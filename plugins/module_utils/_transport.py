@@ -75,6 +75,10 @@ class BearerAuth(AuthBase):
         return '<BearerAuth for %s://%s:%s>' % self._origin
 
 
+def _origin_text(url):
+    return '%s://%s:%s' % _origin(url)
+
+
 def _origin(url):
     parts = urlsplit(url)
     try:
@@ -242,12 +246,13 @@ class Transport:
         status = response.status_code
         location = (response.headers.get('Location') or '').strip()
         target = urljoin(url, location) if location else None
-        if target is None or _origin(target) != self.origin:
-            scheme, host, port = _origin(target) if target else (None, None, None)
-            where = '%s://%s:%s' % (scheme, host, port) if target else 'nowhere (no Location header)'
+        if target is None:
+            raise call.error('%s failed: HTTP %d redirect without a Location header: not followed (the API does not '
+                             'redirect); check api_url.' % (call.where, status), status=status)
+        if _origin(target) != self.origin:
             raise call.error('%s failed: HTTP %d redirect to %s, another origin than api_url %s: not followed (the API '
-                             'does not redirect); check api_url.' % (call.where, status, call.text(where, 120),
-                                                                     '%s://%s:%s' % self.origin), status=status)
+                             'does not redirect); check api_url.' % (call.where, status, call.text(_origin_text(target), 120),
+                                                                     _origin_text(self.api_url)), status=status)
         if call.method != 'GET':
             raise call.error('%s failed: HTTP %d redirect to %s: not followed (a %s is never sent again elsewhere).'
                              % (call.where, status, call.text(urlsplit(target).path, 120), call.method), status=status)

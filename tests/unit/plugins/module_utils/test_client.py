@@ -11,11 +11,12 @@ from hypothesis import example, given, settings, strategies as st
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _client
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import check_run
+from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratError, AltostratInputError
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import check_expected, describe, filter_logs
 
 from testkit import SENTINEL
-from testkit.fakes import Answer, assert_one_clean_line, fake_client, scripted
+from testkit.fakes import Answer, FakeAdapter, assert_one_clean_line, fake_client, scripted
 
 RUN = {'id': 'fl_run_x', 'status': 'completed', 'logs': []}
 
@@ -72,6 +73,32 @@ def test_list_runs_unknown_workflow(emulator, make_client):
     with pytest.raises(AltostratAPIError) as info:
         make_client(emulator).list_runs('fl_nope')
     assert info.value.status == 404 and 'Workflow fl_nope not found.' in str(info.value)
+
+
+def test_a_listing_stops_at_the_page_cap_and_at_the_deadline(make_client, clock):
+    """A server that says it has a billion pages, the budget off: 100 pages at most, and never past the deadline."""
+    page = json.dumps({'data': [{'id': 'fl_run_p', 'status': 'completed'}], 'meta': {'last_page': 10 ** 9}}).encode()
+    client = make_client('http://api.test', deadline=Deadline(3600, clock))
+    adapter = scripted(client, [(200, {}, page)] * (_client.MAX_PAGES + 1))
+    assert len(client.list_runs('fl_wf')) == _client.MAX_PAGES and len(adapter.sent) == _client.MAX_PAGES
+    assert client.warnings == ['Workflow fl_wf has more than 100 pages of runs; only the first 100 were read (newest first).']
+    slow = make_client('http://api.test', deadline=Deadline(3, clock))
+    adapter = FakeAdapter([Answer(200, page, cost=1.0)], clock)
+    slow.session.mount('http://', adapter)
+    with pytest.raises(AltostratAPIError) as info:
+        slow.list_runs('fl_wf')
+    assert len(adapter.sent) <= 4 and slow.deadline.left() == 0
+    assert "deadline (wait_timeout)" in str(info.value)
+
+
+def test_an_answer_for_another_run_is_refused_naming_both(make_client):
+    client = make_client('http://api.test')
+    scripted(client, [(200, {}, b'{"id": "fl_run_ok", "status": "completed", "logs": []}')])
+    with pytest.raises(AltostratAPIError) as info:
+        client.get_run('fl_run_asked')
+    assert str(info.value) == ('GET /workflows/runs/fl_run_asked: HTTP 200 answer is for run fl_run_ok, not for run '
+                               'fl_run_asked: refused.')
+    assert not info.value.transient
 
 
 # ---- id validation and quoting: a bad id never leaves the machine ------------------------------------
@@ -157,6 +184,8 @@ def _check_path(call, value):
     except AltostratInputError:
         assert client.adapter.sent == [], 'refused, yet a request was sent'
         return
+    except AltostratAPIError:  # the fake answers another run: sent, then refused
+        pass
     assert client.adapter.sent, 'accepted, yet no request was sent'
     for request in client.adapter.sent:
         parts = urlsplit(request.url)
@@ -196,7 +225,7 @@ def test_ids_are_path_quoted(make_client, monkeypatch):
     new = b'{"new_run": {"id": "fl_run_b", "status": "pending"}}'
     page = b'{"data": [], "meta": {"last_page": 1}}'
     adapter = scripted(client, [(200, {}, ok), (202, {}, new), (200, {}, page)])
-    client.get_run('fl_run_x/../admin?a=1#f')
+    client.request('GET', '/workflows/runs/%s' % _client._segment('fl_run_x/../admin?a=1#f', 'run'))
     assert client.resume('fl_run_a b', '../n0')[0]['id'] == 'fl_run_b'
     assert client.list_runs('fl_a/b') == []
     urls = [r.url for r in adapter.sent]
@@ -241,8 +270,7 @@ def test_lost_start_answer_retried_with_the_same_key_one_run(spec, emulator, mak
 
 def test_start_refused_by_the_rate_limit_is_sent_again(emulator, make_client, clock):
     fault(emulator, method='POST', path=EXECUTE, kind='status', status=429, retry_after=2, times=8)
-    client = make_client(emulator, http_retries=1)
-    client.deadline = clock() + 600
+    client = make_client(emulator, http_retries=1, deadline=Deadline(600, clock))
     run, key, replayed = client.start_run('fl_wf_main')
     assert emulator.count('POST', EXECUTE) == 9 and emulator.runs_created == 1 and not replayed
     assert len(clock.sleeps) == 8 and all(2.0 <= s <= 3.0 for s in clock.sleeps)

@@ -6,10 +6,12 @@ import re
 
 import pytest
 
-from ansible_collections.altostrat.cloud.plugins.module_utils import _options
-from ansible_collections.altostrat.cloud.plugins.module_utils._progress import LINE_LIMIT, PROGRESS_ENV, progress_writer
+from ansible_collections.altostrat.cloud.plugins.module_utils import _task
+from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
+from ansible_collections.altostrat.cloud.plugins.module_utils._progress import (
+    LINE_LIMIT, PROGRESS_ENV, ProgressWriter, progress_writer)
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import PROGRESS_EVERY, Waiter, _progress_line
-from testkit.fakes import FakeClock
+from testkit.fakes import FakeClock, task_options
 
 
 @pytest.fixture
@@ -104,9 +106,10 @@ class Script:
         self.scripts = {run_id: list(answers) for run_id, answers in scripts.items()}
         self.clock = clock
         self.sleep = clock.sleep
+        self.deadline = Deadline(3600, clock)
         self.calls = 0
 
-    def get_run(self, run_id, deadline=None, retry=True):
+    def get_run(self, run_id, retry=True):
         self.calls += 1
         answers = self.scripts[run_id]
         status, steps = answers.pop(0) if len(answers) > 1 else answers[0]
@@ -119,8 +122,8 @@ def wait(scripts, run_ids, **kwargs):
     client = Script(scripts, clock)
     lines = []
     kwargs.setdefault('max_poll_interval', 5.0)
-    runs, elapsed = Waiter(client, progress=lines.append, clock=clock, sleep=clock.sleep, **kwargs).wait(run_ids)
-    return lines, client, elapsed
+    Waiter(client, progress=lines.append, **kwargs).wait(run_ids)
+    return lines, client, client.deadline.elapsed()
 
 
 def test_one_run_status_steps_and_time_waited():
@@ -139,7 +142,7 @@ def test_lines_come_from_the_polls_made_anyway():
     with_lines, client, _unused = wait(script, ['fl_run_a'])
     clock = FakeClock(100.0)
     silent = Script(script, clock)
-    Waiter(silent, clock=clock, sleep=clock.sleep, max_poll_interval=5.0).wait(['fl_run_a'])
+    Waiter(silent, max_poll_interval=5.0).wait(['fl_run_a'])
     assert with_lines and client.calls == silent.calls
 
 
@@ -170,17 +173,31 @@ def test_runs_not_polled_yet_and_hostile_ids_stay_on_one_bounded_line():
 def test_settle_writes_to_the_file_for_a_module_and_leaves_an_explicit_callback_alone(progress_file, monkeypatch):
     monkeypatch.setenv(PROGRESS_ENV, str(progress_file))
     made = []
-    monkeypatch.setattr(_options, 'Waiter', lambda *args, **kwargs: made.append(kwargs['progress']) or Done())
-    options = dict(wait=True, wait_timeout=60, poll_interval=1, max_poll_interval=15, on_interaction='stop',
-                   expected_status=None, logs='all')
-    client = type('C', (), {'clock': staticmethod(lambda: 0.0), 'deadline': 60.0})()
-    _options.settle(client, ['fl_run_a'], options)
+    monkeypatch.setattr(_task, 'Waiter', lambda *args, **kwargs: made.append(kwargs['progress']) or Done())
+    task = _task.Task(task_options(wait=True, wait_timeout=60))
+    task.settle(['fl_run_a'])
     explicit = [].append
-    _options.settle(client, ['fl_run_a'], options, progress=explicit)
+    task.settle(['fl_run_a'], progress=explicit)
     made[0]('a line')
     assert progress_file.read_text() == 'a line\n' and made[1] is explicit
 
 
+@pytest.mark.parametrize('kind', ['fifo', 'directory', 'symlink'])
+def test_a_path_that_is_not_a_regular_file_never_blocks_nor_is_written(kind, tmp_path):
+    target, path = tmp_path / 'target', tmp_path / 'progress'
+    target.write_text('')
+    {'fifo': lambda: os.mkfifo(str(path)), 'directory': lambda: path.mkdir(),
+     'symlink': lambda: path.symlink_to(target)}[kind]()
+    writer = ProgressWriter(str(path))
+    if kind == 'fifo':  # a reader, so that a blocking open would succeed, and a write be made
+        reader = os.open(str(path), os.O_RDONLY | os.O_NONBLOCK)
+    writer('a line')  # returns at once: a blocking open of a FIFO without a reader would hang here
+    assert writer.enabled is False and target.read_text() == ''
+    if kind == 'fifo':
+        assert os.read(reader, 100) == b''
+        os.close(reader)
+
+
 class Done:
-    def wait(self, run_ids, known=None):
-        return [{'id': run_id, 'status': 'completed', 'logs': []} for run_id in run_ids], 0.0
+    def wait(self, run_ids):
+        return [{'id': run_id, 'status': 'completed', 'logs': []} for run_id in run_ids]

@@ -15,13 +15,15 @@ from hypothesis import example, given, settings, strategies as st
 from ansible_collections.altostrat.cloud.plugins.module_utils import _transport
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client, check_run
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratError, AltostratInputError
-from ansible_collections.altostrat.cloud.plugins.module_utils._transport import BearerAuth, _origin, decode
+from ansible_collections.altostrat.cloud.plugins.module_utils._transport import BearerAuth, _origin
 
 from testkit import SENTINEL, TOKEN
 from testkit.collection import REPO
 from testkit.fakes import Answer, assert_one_clean_line, fake_client, scripted
+from testkit.strategies import ASCII_HEADER, BODIES, HEADERS
 
 RUN_PATH = '/workflows/runs/fl_run_completed'
+PATH = '/workflows/runs/fl_run_x'
 
 
 def fault(emu, **spec):
@@ -61,15 +63,61 @@ def test_user_agent_names_collection_and_galaxy_version(emulator, make_client):
     assert _transport.COLLECTION_VERSION == version
 
 
-def test_token_not_sent_to_another_origin_on_redirect(emulator_factory, make_client):
+def test_a_redirect_to_another_origin_fails_at_once_naming_it(emulator_factory, make_client):
+    """The other origin serves a completed run: following the redirect would open a gate on it."""
     other = emulator_factory({'tokens': [TOKEN], 'runs': [{'id': 'fl_run_completed', 'workflow_id': 'fl_wf', 'finished': True}]})
     first = emulator_factory({'tokens': [TOKEN], 'faults': [
-        {'kind': 'redirect', 'path': RUN_PATH, 'location': other.url + RUN_PATH}]})
+        {'kind': 'redirect', 'path': RUN_PATH, 'location': other.url + RUN_PATH, 'times': None}]})
+    client = make_client(first)
     with pytest.raises(AltostratAPIError) as info:
-        make_client(first).get_run('fl_run_completed')
-    assert info.value.status == 401  # the other origin never got the token, so it refused
-    assert first.requests[0]['authorization'] == 'Bearer ' + TOKEN
-    assert [(r['path'], r['auth_present']) for r in other.requests] == [(RUN_PATH, False)]
+        client.get_run('fl_run_completed')
+    port = other.url.rsplit(':', 1)[1]
+    assert str(info.value).startswith('GET %s failed: HTTP 302 redirect to http://127.0.0.1:%s, another origin than '
+                                      'api_url' % (RUN_PATH, port)), str(info.value)
+    assert info.value.status == 302 and not info.value.transient
+    assert first.count() == 1 and other.requests == []  # not followed, not retried
+
+
+def test_a_redirect_within_the_origin_is_followed_by_the_client_each_hop_from_the_budget(emulator, make_client):
+    from ansible_collections.altostrat.cloud.plugins.module_utils._retry import MAX_REDIRECTS
+    fault(emulator, path=RUN_PATH, kind='redirect', location=emulator.url + '/workflows/runs/fl_run_completed?x=1',
+          times=MAX_REDIRECTS)
+    budget = CountingBudget()
+    client = make_client(emulator, budget=budget)
+    assert client.get_run('fl_run_completed')['status'] == 'completed'
+    assert emulator.count() == MAX_REDIRECTS + 1 and budget.acquired == MAX_REDIRECTS + 1
+
+
+def test_a_redirect_loop_ends_after_three_hops(emulator, make_client):
+    fault(emulator, path=RUN_PATH, kind='redirect', location=RUN_PATH, times=None)
+    budget = CountingBudget()
+    client = make_client(emulator, budget=budget)
+    with pytest.raises(AltostratAPIError) as info:
+        client.get_run('fl_run_completed')
+    assert str(info.value) == ('GET %s failed: more than 3 redirects (the API does not redirect); check api_url.'
+                               % RUN_PATH)
+    assert emulator.count() == 4 and budget.acquired == 4
+
+
+def test_a_redirect_body_is_never_read(make_client):
+    client = make_client('http://api.test')
+    huge = {'Location': '/workflows/runs/fl_run_a', 'Content-Length': str(10 ** 12)}
+    adapter = scripted(client, [(302, huge, b'x' * 100), (200, {}, b'{"id": "fl_run_a", "status": "completed"}')])
+    assert client.get_run('fl_run_a')['status'] == 'completed' and len(adapter.sent) == 2
+
+
+class CountingBudget:
+    enabled = True
+
+    def __init__(self):
+        self.acquired = 0
+
+    def acquire(self, timeout=None):
+        self.acquired += 1
+        return 0.0
+
+    def sync(self, **kwargs):
+        pass
 
 
 def test_post_does_not_follow_redirects(emulator, make_client):
@@ -237,7 +285,7 @@ def test_body_over_cap_by_content_length(emulator, make_client, monkeypatch):
 def test_body_under_cap_read_whole(emulator, make_client, monkeypatch):
     monkeypatch.setattr(_transport, 'MAX_BODY_BYTES', 60000)
     fault(emulator, path=RUN_PATH, kind='big', size=50000)
-    run = make_client(emulator).get_run('fl_run_completed')
+    run = make_client(emulator).request('GET', RUN_PATH).body
     assert run['id'] == 'fl_run_big' and len(run['padding']) > 49000
 
 
@@ -281,7 +329,8 @@ def test_slow_body_is_bounded_by_request_timeout_in_total(make_client, monkeypat
     client.transport.clock = lambda: real_clock() + next(ticks)  # one second per chunk
     with pytest.raises(AltostratAPIError) as info:
         client.get_run('fl_run_a')
-    assert 'still incomplete after request_timeout=5s (40 bytes so far)' in str(info.value) and info.value.transient
+    assert 'still incomplete: no whole answer within request_timeout=5s (40 bytes so far)' in str(info.value)
+    assert info.value.transient
     assert sock.timeouts == [4, 3, 2, 1]  # each read may block only for what is left of request_timeout
 
 
@@ -420,57 +469,6 @@ def test_token_echoed_by_the_server_is_redacted(status, headers, body, make_clie
         assert info.value.api_message == 'bad token ******** given'
 
 
-# ---- fuzzing the decoding: only our own errors, each one line --------------------------------------
-
-PATH = '/workflows/runs/fl_run_x'
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5),
-    max_leaves=30)
-BODIES = st.one_of(
-    st.binary(max_size=300),
-    JSON.map(lambda value: json.dumps(value).encode()),
-    st.text(max_size=200).map(lambda text: text.encode('utf-8')),
-    st.sampled_from([b'<html><body>502 Bad Gateway</body></html>', b'{"id": "fl_run_x", "status": "run', b'',
-                     b'null', b'[]', b'"text"', b'NaN', b'{"message": "nope", "code": 7}', b'\xff\xfe\x00']),
-)
-ASCII_HEADER = st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=40)
-HEADERS = st.fixed_dictionaries({}, optional={
-    'Content-Type': st.one_of(st.sampled_from(['application/json', 'text/html; charset=utf-8', 'text/plain', '']),
-                              ASCII_HEADER),
-    'Retry-After': st.one_of(st.integers(-5, 10 ** 12).map(str), ASCII_HEADER,
-                             st.sampled_from(['Wed, 21 Oct 2015 07:28:00 GMT', 'Fri, 31 Dec 9999 23:59:59 GMT',
-                                              'Mon, 01 Jan 0001 00:00:00 -0000', '1e9', '-1', ' 5 ']))})
-
-
-@settings(max_examples=400)
-@given(status=st.integers(0, 999), reason=st.one_of(st.none(), st.text(max_size=20)), headers=HEADERS, raw=BODIES)
-@example(status=200, reason='OK', headers={}, raw=b'[' * 100000 + b']' * 100000)  # found: RecursionError escaped
-@example(status=503, reason='Unavailable', headers={'Retry-After': '\xb2'}, raw=b'{}')  # found: int('\xb2') escaped
-@example(status=400, reason='Bad\nRequest', headers={}, raw=b'{"message": "a\\nb", "code": "c\\rd"}')
-def test_fuzz_decode_only_raises_our_errors(status, reason, headers, raw):
-    try:
-        body = decode(status, reason, headers, raw, 'GET', PATH)
-    except AltostratAPIError as exc:
-        assert_one_clean_line(str(exc))
-        assert str(exc).startswith('GET %s' % PATH)
-        assert exc.status == status and exc.transient == (status == 429 or status >= 500)
-        assert exc.retry_after is None or exc.retry_after >= 0
-    else:
-        assert 200 <= status < 300
-        assert json.dumps(body) == json.dumps(json.loads(raw.decode('utf-8')) if raw.strip() else None)
-
-
-def test_deeply_nested_json_is_our_error():
-    with pytest.raises(AltostratAPIError, match=r'^GET /workflows/runs/fl_run_x: HTTP 200 answer has a body that is not JSON'):
-        decode(200, 'OK', {'Content-Type': 'application/json'}, b'[' * 100000 + b']' * 100000, 'GET', PATH)
-
-
-def test_non_ascii_digit_retry_after_is_ignored():
-    with pytest.raises(AltostratAPIError) as info:
-        decode(503, 'Unavailable', {'Retry-After': '\xb2'}, b'{}', 'GET', PATH)
-    assert info.value.transient and info.value.retry_after is None
-
 
 def test_non_ascii_digit_content_length_is_ignored(clock):
     run = {'id': 'fl_run_x', 'status': 'completed', 'logs': []}
@@ -505,3 +503,46 @@ def test_fuzz_get_run_over_a_fake_transport_only_raises_our_errors(answers, http
         assert isinstance(run, dict) and isinstance(run['id'], str) and isinstance(run['status'], str)
     for warning in client.warnings:
         assert_one_clean_line(warning)
+
+
+# ---- one attempt as a whole, cut off at the time left (real sockets, real time) ---------------------
+
+def _timed_get(url, **kwargs):
+    import time
+    from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client
+    client = Client(TOKEN, api_url=url, rate_limit=0, http_retries=0, **kwargs)
+    started = time.monotonic()
+    with pytest.raises(AltostratAPIError) as info:
+        client.get_run('fl_run_a', retry=False)
+    return info.value, time.monotonic() - started
+
+
+def test_a_dripping_status_line_is_cut_off_at_the_time_left():
+    """A byte every 0.4 s never trips a 3 s read timeout; the watchdog ends the attempt at the deadline."""
+    from testkit.dripping import Dripping
+    from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
+    with Dripping(b'HTTP/1.1 200 OK\r\nX-Slow: ' + b'x' * 200, pace=0.4) as server:
+        exc, seconds = _timed_get(server.url, request_timeout=3, deadline=Deadline(1.5))
+    assert 1.4 < seconds < 2.5, seconds
+    assert exc.transient and str(exc) == ("GET /workflows/runs/fl_run_a failed: no answer before the task's deadline "
+                                          "(wait_timeout) ran out.")
+
+
+def test_a_dripping_status_line_is_cut_off_at_request_timeout_in_total():
+    from testkit.dripping import Dripping
+    with Dripping(b'HTTP/1.1 200 OK\r\nX-Slow: ' + b'x' * 200, pace=0.3) as server:
+        exc, seconds = _timed_get(server.url, request_timeout=1.0)
+    assert 0.9 < seconds < 2.0, seconds
+    assert str(exc) == 'GET /workflows/runs/fl_run_a failed: no answer within request_timeout=1s.'
+
+
+def test_a_dripping_body_is_cut_off_at_the_deadline_not_at_request_timeout():
+    from testkit.dripping import Dripping
+    from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
+    head = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n'
+    with Dripping(b'{"id": "fl_run_a", "status": "completed", "pad": "' + b'x' * 400, pace=0.2, then=head) as server:
+        exc, seconds = _timed_get(server.url, request_timeout=10, deadline=Deadline(1.5))
+    assert 1.4 < seconds < 2.5, seconds
+    assert exc.transient and exc.status == 200
+    assert str(exc).startswith("GET /workflows/runs/fl_run_a failed: HTTP 200 answer still incomplete: no whole answer "
+                               "before the task's deadline (wait_timeout) ran out ("), str(exc)

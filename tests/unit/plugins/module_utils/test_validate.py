@@ -126,3 +126,24 @@ def test_any_accepted_run_id_is_one_safe_path_segment(suffix):
     else:
         assert quote(value, safe='') == value
         assert len(value) <= MAX_ID_LENGTH and value not in ('.', '..')
+
+
+@pytest.mark.parametrize('key, words', [
+    ('a\nb', 'holds characters a header cannot carry'), ('k\r\nX-Injected: 1', 'holds characters a header cannot carry'),
+    (' k', 'spaces at either end'), ('\u00e9', 'non-ASCII'), ('k' * 256, 'longer than 255 characters (256)'),
+    ('', 'must be a non-empty string'),
+])
+def test_idempotency_key_checked_before_any_request(key, words, clock):
+    from testkit.fakes import Answer, fake_client
+    client = fake_client([Answer(200, {'id': 'fl_run_a', 'status': 'pending'})], clock=clock)
+    with pytest.raises(AltostratInputError) as info:
+        client.start_run('fl_wf_main', idempotency_key=key)
+    assert words in str(info.value) and client.adapter.sent == []
+    assert '\n' not in str(info.value) and key not in str(info.value) or key == ''
+
+
+def test_a_good_idempotency_key_is_sent_as_it_is(clock):
+    from testkit.fakes import Answer, fake_client
+    client = fake_client([Answer(200, {'id': 'fl_run_a', 'status': 'pending'})], clock=clock)
+    assert client.start_run('fl_wf_main', idempotency_key='4711-ams1 preflight_~')[1] == '4711-ams1 preflight_~'
+    assert client.adapter.sent[0].headers['Idempotency-Key'] == '4711-ams1 preflight_~'

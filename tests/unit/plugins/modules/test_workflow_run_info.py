@@ -22,7 +22,7 @@ def test_run_fetched(emulator, run_module):
     result = run_module(conn(emulator, run_id='fl_run_completed'))
     assert result['_rc'] == 0 and not result.get('failed')
     assert result['changed'] is False
-    assert result['elapsed'] == 0.0
+    assert 0 <= result['elapsed'] < 5  # the time the read took
     run = result['run']
     assert run['id'] == 'fl_run_completed' and run['status'] == 'completed'
     assert [e['node_id'] for e in run['logs']] == ['n0', 'n1', 'n2']
@@ -69,12 +69,12 @@ def test_wait_timeout_returns_last_run(emulator, run_module):
     assert result['failed'] is True
     assert result['msg'].startswith('Wait timed out after 0.') and result['msg'].endswith('on run fl_run_forever (running).')
     assert result['run']['status'] == 'running' and result['run']['logs'] == []
-    assert 0.3 <= result['elapsed'] < 3
+    assert 0.3 - 1.0 <= result['elapsed'] < 3  # the last poll goes out up to a second before the deadline
 
 
 def test_workflow_listing(emulator, run_module):
     result = run_module(conn(emulator, workflow_id='fl_wf_paged'))
-    assert result['_rc'] == 0 and result['elapsed'] == 0.0
+    assert result['_rc'] == 0 and 0 <= result['elapsed'] < 5
     assert [r['id'] for r in result['runs']] == ['fl_run_page_%03d' % i for i in range(39, -1, -1)]
     assert 'run' not in result
     assert emulator.count() == 3
@@ -120,6 +120,7 @@ def test_check_mode_same_output(emulator, run_module):
         for result in (normal, checked):
             result.pop('_stdout')
             result.pop('invocation', None)
+            assert 0 <= result.pop('elapsed') < 5
         assert checked == normal
         assert checked.get('run') or checked.get('runs')
     assert emulator.count('GET') == emulator.count() == 2 * 3  # each case: one GET, twice
