@@ -12,9 +12,11 @@ The source (``extensions/eda/plugins/event_source/workflow_runs.py``) is the thi
   ``_options.CONNECTION_OPTIONS``, with their environment variables), one ``AltostratInputError`` line naming the first
   bad one;
 * ``RunWatcher.look()``: reads what changed since the last look and returns the events, in the order seen. A
-  workflow's first look is its snapshot. Each look reads a workflow's executions pages newest first, and stops at a
-  page with no run it did not know and whose runs have all ended, or on which (with the pages before it) every run it
-  knows to be going has been seen; at most ``MAX_PAGES`` pages. A run it knows to be going that is not on those pages
+  workflow's first look is its snapshot (it reads pages until one whose runs have all ended). Each later look reads a
+  workflow's executions pages newest first: the runs above the first one it knows are new; it stops at a page past
+  that one whose runs have all ended, or once every run it knows to be going has been seen; at most ``MAX_PAGES``
+  pages. (A run it does not know below one it knows was there before the start, beyond the snapshot's last page: it is
+  taken in as the snapshot would have, without an event.) A run it knows to be going that is not on those pages
   is read by its id, at most ``MAX_BY_ID`` a look per workflow (the longest unread first). A workflow's events are kept
   only when all of its reads succeeded: a look that fails is made again whole;
 * ``Trouble``: the back-off while looks fail (429s the client gave up on, 5xx, connection errors, bad answers), with
@@ -96,13 +98,16 @@ def source_options(args, environ=None):
             options[name] = default
             continue
         try:
+            if kind in ('str', 'path') and not isinstance(value, str):
+                raise TypeError('not a string')  # Ansible would make one of anything
             options[name] = DEFAULT_TYPE_VALIDATORS[kind](value)
         except (TypeError, ValueError):
             shown = '' if name == 'token' else ', got %s' % one_line(repr(value), 80)
             raise _bad(name, 'must be a %s%s' % (_KINDS.get(kind, kind), shown))
     for name, kind in (('workflow_ids', 'workflow'), ('run_ids', 'run')):
         try:
-            options[name] = [check_id(value, kind) for value in dict.fromkeys(options[name] or ())]
+            ids = [value.strip() if isinstance(value, str) else value for value in options[name] or ()]
+            options[name] = [check_id(value, kind) for value in dict.fromkeys(ids)]
         except AltostratInputError as exc:
             raise _bad(name, 'holds a bad id: %s' % str(exc).rstrip('.'))
     if not options['workflow_ids'] and not options['run_ids']:
@@ -124,6 +129,8 @@ def source_client(options, warn=None):
     """The collection's one Client from the source's options; each option goes to it when it takes it (``rate_limit_store``
     only where the client has the shared store)."""
     accepted = inspect.signature(Client).parameters
+    if any(param.kind == param.VAR_KEYWORD for param in accepted.values()):
+        accepted = source_option_specs()
     kwargs = dict((name, options[name]) for name in source_option_specs()
                   if name in accepted and name not in WATCH_OPTIONS and options[name] is not None)
     if options.get('rate_limit_store') and 'rate_limit_store' not in accepted and warn:
@@ -205,19 +212,22 @@ class RunWatcher:
         first = workflow_id not in self.snapshotted
         going = set(run_id for run_id, state in self.known.items()
                     if state['workflow_id'] == workflow_id and not self._ended(run_id))
-        found, page = [], 1
+        found, older, page = [], False, 1
         while True:
             runs, last_page = self.client.runs_page(workflow_id, page, retry=False)
-            found.extend(runs)
-            seen = set(run['id'] for run in found)
-            new = [run for run in runs if run['id'] not in self.known]
+            for run in runs:
+                # Newest first: runs above the first one known are new; one below it that is not known was there
+                # before the snapshot (on a page it did not read), and is taken in as the snapshot would have.
+                older = older or run['id'] in self.known
+                found.append((run, first or older))
+            seen = set(run['id'] for run, _snapshot in found)
             ended = all(run['status'] in TERMINAL for run in runs)
             if not runs or last_page is None or page >= last_page or page >= MAX_PAGES:
                 break
-            if ended if first else not new and (ended or going <= seen):
+            if ended if first else older and (ended or going <= seen):
                 break
             page += 1
-        changes = [(workflow_id, run, first) for run in reversed(found)]  # oldest first
+        changes = [(workflow_id, run, snapshot) for run, snapshot in reversed(found)]  # oldest first
         missing = sorted((run_id for run_id in going if run_id not in seen), key=lambda run_id: self.known[run_id]['read'])
         for run_id in missing[:MAX_BY_ID]:
             run = self._read(run_id)

@@ -20,14 +20,14 @@ short_description: React to the runs of Altostrat workflows as their status chan
 description:
   - An ansible-rulebook event source that watches the runs of Altostrat workflows (O(workflow_ids)) and single runs
     (O(run_ids)), and puts one event on the rulebook's queue for each run and status it sees, in the order seen.
-  - "An event is C({workflow_id: fl_..., run: {...}, previous_status: running})": C(run) is the run object as the API
-    gives it, its C(status) the new status; C(previous_status) is null for a run seen for the first time. A run never
+  - Each event has the keys C(workflow_id) (the watched workflow), C(run) (the run object as the API gives it, its
+    C(status) the new status) and C(previous_status) (null for a run seen for the first time). A run never
     yields the same status twice. A change too quick to see between two looks is not invented; the event says what was
     seen. C(meta.uuid) is the same for a run ID and status on every machine and after a restart, so that
     C(ansible-rulebook --persistence-id) drops repeats.
   - At start the source takes a snapshot; runs already there yield nothing (unless O(emit_existing)), until they change.
-  - Each look reads a workflow's executions pages newest first and stops at a page with no new run whose runs have all
-    ended (or once every run it knows to be going was seen), at most 5 pages; a run still going that is no longer on
+  - Each look reads a workflow's executions pages newest first, past the new runs, and stops at a page whose runs have
+    all ended or once every run it knows to be going was seen, at most 5 pages; a run still going that is no longer on
     those pages is read by its ID (at most 5 a look per workflow). A look with nothing new costs one request per
     workflow, plus one per run of O(run_ids) still going, plus one per ended run whose logs are read (O(logs)).
   - Every request spends from the collection's request budget per API token (O(rate_limit)), shared with the
