@@ -1,7 +1,10 @@
 """The Event-Driven Ansible source ``altostrat.cloud.workflow_runs`` as ansible-rulebook runs it, for the tests.
 
 * ``SOURCE_PATH``: the source in the ``.build`` collection tree, where ``ansible-galaxy collection list`` finds it;
-* ``load_source()``: its globals, loaded the way ansible-rulebook loads a source (``runpy.run_path``);
+* ``load_source()``: its globals, the file run on its own as ansible-rulebook runs it (not imported as part of the
+  collection). ansible-rulebook uses ``runpy.run_path``; in a test process Ansible's collection loader claims every
+  path under ``ansible_collections`` as an import path, which ``run_path`` then refuses, so the file is executed as a
+  module of its own from its path (``__file__`` the same); the tests that start a fresh Python use ``run_path`` itself;
 * ``run_source(main, args, until=None, seconds=10)``: drive ``main(queue, args)`` with an ``asyncio.Queue`` until
   ``until(events)`` holds, ``main`` ends or ``seconds`` pass; returns ``(events, error)``, ``error`` being what ended
   ``main`` (None if it was still running, and then cancelled, or returned);
@@ -10,8 +13,8 @@
 """
 
 import asyncio
+import importlib.util
 import os
-import runpy
 
 from testkit.collection import COLLECTIONS
 
@@ -20,7 +23,10 @@ SOURCE_PATH = os.path.join(COLLECTIONS, 'ansible_collections', 'altostrat', 'clo
 
 
 def load_source():
-    return runpy.run_path(SOURCE_PATH)
+    spec = importlib.util.spec_from_file_location('altostrat_workflow_runs_source', SOURCE_PATH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return vars(module)
 
 
 def run_source(main, args, until=None, seconds=10.0):
