@@ -192,3 +192,16 @@ def test_outside_a_collection_it_says_so_in_one_line(tmp_path):
     lines = _load_alone(str(copy))
     assert len(lines) == 2 and lines[1].startswith('ImportError altostrat.cloud.workflow_runs: cannot import the '
                                                    'altostrat.cloud collection'), lines
+
+
+def test_its_documentation_lists_every_argument_with_its_type_and_default():
+    import yaml
+    from ansible_collections.altostrat.cloud.plugins.plugin_utils._run_watch import source_option_specs
+    source = load_source()
+    doc = yaml.safe_load(source['DOCUMENTATION'])
+    assert yaml.safe_load(source['EXAMPLES']) and doc['short_description']
+    specs = source_option_specs()
+    assert sorted(doc['options']) == sorted(specs)
+    for name, (kind, default, env) in specs.items():
+        assert doc['options'][name]['type'] == kind and doc['options'][name].get('default') == default, name
+        assert env is None or 'E(%s)' % env in ' '.join(doc['options'][name]['description']), name
