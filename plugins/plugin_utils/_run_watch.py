@@ -116,8 +116,8 @@ def source_options(args, environ=None):
     if not options['interval'] >= 1:
         raise _bad('interval', 'must be at least 1 (seconds between looks), got %g' % options['interval'])
     if options['logs'] not in LOG_CHOICES:
-        raise _bad('logs', 'must be one of %s, got %s%s' % (', '.join(LOG_CHOICES), one_line(repr(options['logs']), 40),
-                                                           closest(options['logs'], LOG_CHOICES)))
+        shown = one_line(repr(options['logs']), 40) + closest(options['logs'], LOG_CHOICES)
+        raise _bad('logs', 'must be one of %s, got %s' % (', '.join(LOG_CHOICES), shown))
     if options['rate_limit'] is not None and options['rate_limit'] < 0:
         raise _bad('rate_limit', 'must be 0 (off) or a number of requests a minute, got %d' % options['rate_limit'])
     if options['request_timeout'] is not None and not options['request_timeout'] > 0:

@@ -205,4 +205,3 @@ async def main(queue, args):
         else:
             pause = trouble.failed(error)
         await asyncio.sleep(pause)
-
