@@ -86,22 +86,15 @@ class Client:
 
     def list_runs(self, workflow_id, statuses=None, limit=None, pages=MAX_PAGES):
         """The runs of a workflow, newest first, following the pages (at most ``pages``); no logs."""
-        path = '/workflows/%s/executions' % _segment(workflow_id, 'workflow')
         runs, page = [], 1
         while True:
-            body = self.request('GET', path, params={'page': page}).body
-            if not isinstance(body, dict) or not isinstance(body.get('data'), list):
-                raise AltostratAPIError('GET %s?page=%d: HTTP 200 answer is not a page of runs (no "data" list).' % (path, page),
-                                        method='GET', path=path, status=200)
-            for run in body['data']:
-                check_run(run, 'GET', path)  # a run inside an HTTP 200 page
+            data, last_page = self.runs_page(workflow_id, page)
+            for run in data:
                 if not statuses or run['status'] in statuses:
                     runs.append(run)
                     if limit and len(runs) >= limit:
                         return runs
-            meta = body.get('meta') if isinstance(body.get('meta'), dict) else {}
-            last_page = meta.get('last_page')
-            if not body['data'] or not isinstance(last_page, int) or page >= last_page:
+            if not data or last_page is None or page >= last_page:
                 return runs
             if page >= pages:
                 if pages > 1:
@@ -109,6 +102,19 @@ class Client:
                               % (workflow_id, pages, pages))
                 return runs
             page += 1
+
+    def runs_page(self, workflow_id, page=1, retry=True):
+        """One page of a workflow's runs, newest first, no logs: ``(runs, last_page)`` (None when the answer has none)."""
+        path = '/workflows/%s/executions' % _segment(workflow_id, 'workflow')
+        body = self.request('GET', path, params={'page': page}, retry=retry).body
+        if not isinstance(body, dict) or not isinstance(body.get('data'), list):
+            raise AltostratAPIError('GET %s?page=%d: HTTP 200 answer is not a page of runs (no "data" list).' % (path, page),
+                                    method='GET', path=path, status=200)
+        for run in body['data']:
+            check_run(run, 'GET', path)  # a run inside an HTTP 200 page
+        meta = body.get('meta') if isinstance(body.get('meta'), dict) else {}
+        last_page = meta.get('last_page')
+        return body['data'], last_page if isinstance(last_page, int) else None
 
     # ---- starts --------------------------------------------------------------------------------
 

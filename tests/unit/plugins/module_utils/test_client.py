@@ -69,6 +69,18 @@ def test_list_runs_limit(limit, pages, emulator, make_client):
     assert emulator.count() == pages
 
 
+@pytest.mark.parametrize('page, first, count', [(1, 39, 15), (2, 24, 15), (3, 9, 10)])
+def test_runs_page_reads_one_page(page, first, count, emulator, make_client):
+    runs, last_page = make_client(emulator).runs_page('fl_wf_paged', page)
+    assert [r['id'] for r in runs] == ['fl_run_page_%03d' % i for i in range(first, first - count, -1)]
+    assert last_page == 3 and emulator.count() == 1
+
+
+def test_runs_page_without_meta_has_no_last_page(emulator, make_client):
+    fault(emulator, method='GET', kind='wrong_shape', body={'data': [RUN]})
+    assert make_client(emulator).runs_page('fl_wf_main') == ([RUN], None)
+
+
 def test_list_runs_unknown_workflow(emulator, make_client):
     with pytest.raises(AltostratAPIError) as info:
         make_client(emulator).list_runs('fl_nope')
