@@ -17,6 +17,9 @@ options:
       - Base URL of the Altostrat Workflows API.
       - Also read from the E(ALTOSTRAT_API_URL) environment variable.
       - Must not carry credentials or a query string; the token travels only in the C(Authorization) header.
+      - The API does not redirect. A redirect to another origin (scheme, host or port) fails the task at once, naming
+        that origin; a redirect of a read within this origin is followed by the collection itself, at most 3 times,
+        each hop a request of its own (from the request budget, within O(wait_timeout)); a start is never redirected.
     type: str
     default: https://v1.api.altostrat.io
   token:
@@ -24,8 +27,9 @@ options:
       - API token, a team API key or a user-session JWT, sent in the C(Authorization) header as a bearer token.
       - Also read from the E(ALTOSTRAT_TOKEN) environment variable, which is how the AWX credential type
         of this collection injects it.
-      - Treated as a secret. It is never logged, never put in a URL, never sent to another host on a redirect,
-        and a C(~/.netrc) entry never replaces it.
+      - Treated as a secret. It is never logged, never put in a URL, never sent to another origin, and a C(~/.netrc)
+        entry never replaces it. Where a server or proxy echoes it back, it is masked as C(********) in every string
+        of the answer (the run, its logs, the API's message) before anything is shown or returned.
     type: str
   validate_certs:
     description:
@@ -43,7 +47,9 @@ options:
     type: path
   request_timeout:
     description:
-      - Seconds allowed for one HTTP request, from connecting to the last byte of the answer.
+      - Seconds allowed for one HTTP request as a whole, from connecting to the last byte of the answer, however
+        slowly its headers or body drip; never more than what is left of O(wait_timeout).
+      - From 0.1 to 3600.
       - Also read from the E(ALTOSTRAT_REQUEST_TIMEOUT) environment variable.
     type: float
     default: 30
@@ -53,6 +59,7 @@ options:
         exponential backoff, honouring C(Retry-After). Starts are retried too, since each carries an idempotency key.
       - HTTP 429 answers do not count; they are retried until O(wait_timeout). A wait rides out failing polls until
         its deadline whatever this is; it bounds the retries of each single request.
+      - From 0 to 100.
       - Also read from the E(ALTOSTRAT_HTTP_RETRIES) environment variable.
     type: int
     default: 5
@@ -67,6 +74,7 @@ options:
       - Its state lives in a private per-user directory (C($XDG_RUNTIME_DIR/altostrat.cloud), else
         C(${TMPDIR:-/tmp}/altostrat.cloud-<uid>)), one file per API URL and token, named by a hash; the token itself
         is never written to disk.
+      - From 0 to 1000.
       - Also read from the E(ALTOSTRAT_RATE_LIMIT) environment variable.
     type: int
     default: 60
@@ -78,6 +86,10 @@ notes:
     controllers on the same token until the API's answers tell it; see the fleet guide.
   - A HTTP 429 answer is back-pressure, not a failure; the request was not processed, and it is sent again once the
     limit allows, until O(wait_timeout) from the start of the task.
+  - Every answer is checked before it decides anything. A body over 16 MiB, with more than 500,000 JSON values or
+    nested deeper than 64 levels, JSON with a key repeated in one object (which of two C(status) values would count?),
+    or a run read by ID whose C(id) is another run's fails the task with one line; the last state seen of each run is
+    still returned.
 requirements:
   - requests (python library)
 '''

@@ -32,11 +32,14 @@ options:
   wait_timeout:
     description:
       - Seconds the task may take in total, from its start, measured on a monotonic clock; this covers the start of a
-        run, waits for the request budget (O(rate_limit)) and for HTTP 429 answers, retries and the wait itself. The
+        run, waits for the request budget (O(rate_limit)) and for HTTP 429 answers, retries, every connect and read
+        (however slowly a server answers), and the wait itself. Nothing outlasts it by more than about a second. The
         default is the API's longest possible run.
+      - It bounds the task without O(wait) too (a start, a read, a listing), and the result's C(elapsed) is measured
+        from the same start, failed or not.
       - When it runs out the task fails with C(timed out) in its message, naming each run still going, its last state
         and the last failed poll, if any.
-      - Only one request that was already under way may run past it, by at most O(request_timeout).
+      - From 0.1 to 604800 (a week).
     type: float
     default: 3600
   poll_interval:
@@ -46,13 +49,16 @@ options:
         during the first 10 s) while a long wait polls less and less often.
       - A wait on several runs pauses at least this times the number of runs still going (and at most
         O(max_poll_interval)); the loop polls one run per pause, so a fleet's wait stays within the request budget.
-      - The last pause is cut short so that the last poll happens at the deadline.
+      - The last pause is cut short so that the last poll goes out a second before the deadline (half the time left,
+        when less), with that long to be answered.
+      - From 0.1 to 3600.
     type: float
     default: 1
   max_poll_interval:
     description:
       - Longest pause between two polls of a run, reached after 150 s of waiting. With the default of 15 s a long
         run costs 4 requests a minute, well within the API's limit of 60 a minute per token.
+      - From 0.1 to 3600.
     type: float
     default: 15
   on_interaction:

@@ -56,6 +56,8 @@ options:
         example the AWX job ID (or a UUID made once per play), the host and a purpose, such as
         V(4711-ams1-preflight); see the examples. The API answers HTTP 422 C(idempotency_key_in_use) when a key is
         reused for a different request.
+      - 1 to 255 printable ASCII characters, without spaces at either end; anything else is refused before any
+        request.
     type: str
 extends_documentation_fragment:
   - altostrat.cloud.connection
@@ -155,8 +157,8 @@ run:
         output: {status: 200}
         created_at: "2025-10-31T12:00:02.000000Z"
 elapsed:
-  description: Seconds spent waiting (0 without O(wait)).
-  returned: when a run was started
+  description: Seconds the task took, from its start (its one deadline's), with or without O(wait), failed or not.
+  returned: when a run was started or its start failed
   type: float
   sample: 12.4
 idempotency_key:

@@ -186,8 +186,8 @@ runs:
       status: failed
       error_message: "Webhook request failed: 503 Service Unavailable"
 elapsed:
-  description: Seconds spent waiting (0 without O(wait)).
-  returned: when the runs were read, also when a wait failed or timed out
+  description: Seconds the task took, from its start (its one deadline's), with or without O(wait), failed or not.
+  returned: always, but when an option was refused before any request
   type: float
   sample: 12.4
 http_status:
