@@ -27,6 +27,8 @@ HUGE = 17 * 1024 * 1024   # over the 16 MiB cap
 MANY = 600000             # JSON values, over the 500,000 cap
 DEEP = 500                # levels of nesting, over the 64 allowed
 LOOP_BODY = 300 * 1024 * 1024  # what a redirect of the loop says its body holds (then drips it)
+DRIP = 2.0                # seconds between two bytes of a dripping status line or header (as in issue 14)
+BODY_DRIP = 2.5           # ... of a dripping body: under a read timeout of 3 s, so only a cut of the whole request ends it
 
 Request = collections.namedtuple('Request', 'at method path query auth')
 
@@ -83,29 +85,29 @@ class Exchange:
     def redirect(self, location, status=302, length=0):
         """A redirect to ``location``; with ``length`` its body claims that many bytes, and then drips them."""
         if self.send(self.head(status, 'Found', {'Location': location, 'Content-Type': 'application/json'}, length)):
-            self.drip(b' ' * length, 0.5)
+            self.drip(b' ' * length, BODY_DRIP)
 
 
 def _drip_status(ex):
-    """The status line and headers, one byte every 2 s (then a completed run)."""
+    """The status line and headers, one byte every DRIP seconds (then a completed run)."""
     raw = _json(run(ex.run_id))
-    ex.drip(ex.head(length=len(raw)) + raw, 2.0)
+    ex.drip(ex.head(length=len(raw)) + raw, DRIP)
 
 
 def _drip_header(ex):
-    """The status line at once, then a header that drips one byte every 2 s (then a completed run)."""
+    """The status line at once, then a header that drips one byte every DRIP seconds (then a completed run)."""
     raw = _json(run(ex.run_id))
     head = ex.head(length=len(raw))
     line_end = head.index(b'\r\n') + 2
-    if ex.send(head[:line_end]) and ex.drip(b'X-Slow: ' + b'z' * 40 + b'\r\n', 2.0):
+    if ex.send(head[:line_end]) and ex.drip(b'X-Slow: ' + b'z' * 40 + b'\r\n', DRIP):
         ex.send(head[line_end:] + raw)
 
 
 def _drip_body(ex):
-    """Head at once, then a completed run's body one byte every 0.5 s (a read timeout of 3 s never fires)."""
+    """Head at once, then a completed run's body one byte every BODY_DRIP seconds."""
     raw = _json(run(ex.run_id))
     if ex.send(ex.head(headers={'Content-Type': 'application/json'}, length=len(raw))):
-        ex.drip(raw, 0.5)
+        ex.drip(raw, BODY_DRIP)
 
 
 def _late(ex):

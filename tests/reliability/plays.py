@@ -17,8 +17,10 @@ PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks'
 PLAY_ENV = {'ANSIBLE_DEPRECATION_WARNINGS': '0', 'ANSIBLE_PIPELINING': '1'}
 
 
-def run_play(root, playbook, url, token=SENTINEL, extra_vars=None, extra_env=None, verbosity=0, home_files=None):
-    """Run ``playbooks/<playbook>`` in a subprocess under ``root`` (a fresh directory); return a PlaybookResult."""
+def run_play(root, playbook, url, token=SENTINEL, extra_vars=None, extra_env=None, verbosity=0, home_files=None,
+             timeout=170):
+    """Run ``playbooks/<playbook>`` in a subprocess under ``root`` (a fresh directory), killed after ``timeout``
+    seconds; return a PlaybookResult."""
     env = dict(PLAY_ENV)
     if url is not None:
         env['ALTOSTRAT_API_URL'] = url
@@ -26,7 +28,7 @@ def run_play(root, playbook, url, token=SENTINEL, extra_vars=None, extra_env=Non
         env['ALTOSTRAT_TOKEN'] = token
     env.update(extra_env or {})
     played = run_playbook(root, os.path.join(PLAYBOOKS, playbook), extra_vars=extra_vars, env=env, verbosity=verbosity,
-                          home_files=home_files, isolate_network=True, timeout=170)
+                          home_files=home_files, isolate_network=True, timeout=timeout)
     if os.environ.get('REL_DEBUG'):
         with open(os.environ['REL_DEBUG'], 'a') as handle:
             handle.write('=== %s (%.1fs)\n%s\n' % (playbook, played.seconds, played.output))

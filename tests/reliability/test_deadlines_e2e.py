@@ -1,8 +1,10 @@
-"""Deadlines, for real: a wait never takes longer than ``wait_timeout`` plus one ``request_timeout``, whatever the
-server does (hang, drip its body, fail for ever, ask for a day's pause); real ``ansible-playbook`` tasks, timed.
+"""Deadlines, for real: a wait never takes longer than ``wait_timeout`` plus about a second, whatever the server does
+(hang, drip its body, fail for ever, ask for a day's pause), however long ``request_timeout`` is; real
+``ansible-playbook`` tasks, timed. ``request_timeout`` is longer than ``wait_timeout`` here: a request that got its
+own ``request_timeout`` instead of the time left would overrun the bound.
 
-The same bound on a fake clock, for any server behaviour, is ``tests/unit/plugins/module_utils/test_waiter.py::
-test_wait_never_outlives_wait_timeout_plus_one_request_timeout``.
+The misbehaving server of ``test_misbehaving_e2e.py`` (dripping status line and headers, redirects, bad answers)
+holds the same bound.
 """
 
 import pytest
@@ -14,9 +16,9 @@ from reliability.plays import run_play, scenario
 # bound are not those of a machine also busy with the other tests.
 pytestmark = pytest.mark.timing
 
-WAIT_TIMEOUT, REQUEST_TIMEOUT = 2.0, 1.0
+WAIT_TIMEOUT, REQUEST_TIMEOUT = 2.0, 5.0
 WAIT_ARGS = {'wait': True, 'wait_timeout': WAIT_TIMEOUT, 'request_timeout': REQUEST_TIMEOUT, 'poll_interval': 0.5}
-BOUND = WAIT_TIMEOUT + REQUEST_TIMEOUT
+BOUND = WAIT_TIMEOUT + 1.0  # issue 14: never more than about a second past wait_timeout
 SLACK_INSIDE = 0.35   # the module's own elapsed (measured by the waiter)
 SLACK_TASK = 1.5      # a whole task, beyond what a task that does not wait costs in the same play
 
@@ -56,7 +58,7 @@ def beyond_a_task(timed, case, kind):
 
 
 @pytest.mark.parametrize('name', ['hang', 'down', 'long'])
-def test_e2e_wait_is_bounded_by_wait_timeout_plus_request_timeout(timed, name):
+def test_e2e_wait_is_bounded_by_wait_timeout_plus_a_second(timed, name):
     case = timed['result'][name]
     module = case['module']
     assert module['failed'], module
@@ -72,9 +74,10 @@ def test_e2e_wait_is_bounded_by_wait_timeout_plus_request_timeout(timed, name):
         assert 'Wait timed out' in case['lookup']['msg']
 
 
-def test_e2e_hung_server_message_names_the_timeout(timed):
+def test_e2e_hung_server_message_names_the_deadline(timed):
+    """The request was cut by the task's deadline (its request_timeout of 5 s was longer than the time left)."""
     msg = timed['result']['hang']['module']['msg']
-    assert 'GET /workflows/runs/fl_run_hang' in msg and 'request_timeout=1s' in msg, msg
+    assert 'GET /workflows/runs/fl_run_hang' in msg and "deadline" in msg, msg
 
 
 def test_e2e_long_run_times_out_with_its_last_state(timed):
@@ -82,8 +85,8 @@ def test_e2e_long_run_times_out_with_its_last_state(timed):
     assert 'Wait timed out' in module['msg'] and module['run']['status'] == 'running'
 
 
-def test_e2e_slow_drip_is_bounded_by_wait_timeout_plus_request_timeout(timed):
-    """A body dripped a byte at a time cannot stretch a request: the socket's timeout follows the time left."""
+def test_e2e_slow_drip_is_bounded_by_wait_timeout_plus_a_second(timed):
+    """A body dripped a byte at a time cannot stretch a request: it is cut when the time left runs out."""
     case = timed['result']['drip']
     assert case['module']['failed'] and 'fl_run_drip' in case['module']['msg'], case
     assert case['module']['elapsed'] <= BOUND + SLACK_INSIDE, case['module']

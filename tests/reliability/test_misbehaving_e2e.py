@@ -53,7 +53,7 @@ REFUSED = {
     'echoapi': ('fl_run_echoapi', ['HTTP 401']),
     'echoerror': ('fl_run_echoerror', ['Webhook said']),
 }
-BASELINE = ('base_first', 'base_last')
+BASELINE = ('base_first', 'base_middle', 'base_last')
 ROLE_CASES = {'base': 'fl_run_done', 'ok': 'fl_run_ok', 'redirother': 'fl_run_redirother', 'mine': 'fl_run_mine',
               'dupkey': 'fl_run_dupkey'}
 
@@ -61,18 +61,21 @@ ROLE_CASES = {'base': 'fl_run_done', 'ok': 'fl_run_ok', 'redirother': 'fl_run_re
 @pytest.fixture(scope='module')
 def played(misbehaving, tmp_path_factory):
     main, other = misbehaving
-    cases = [{'name': BASELINE[0], 'run_id': 'fl_run_done', 'args': ARGS},
-             {'name': 'hop', 'run_id': 'fl_run_hop', 'args': ARGS}]
-    for name, (run_id, _) in sorted(dict(WAITED, **REFUSED).items()):
-        cases.append({'name': name, 'run_id': run_id, 'args': dict(ARGS, request_timeout=15) if name == 'late' else ARGS})
-    cases.append({'name': BASELINE[1], 'run_id': 'fl_run_done', 'args': ARGS})
+    # The same task on a finished run, at the start (after a first one that warms the caches up), in the middle and
+    # at the end: what a task costs in this play, at this machine's load, without waiting. Bounds are beyond that.
+    base = [{'name': name, 'run_id': 'fl_run_done', 'args': ARGS} for name in ('warm_up',) + BASELINE]
+    cases = [{'name': name, 'run_id': run_id, 'args': dict(ARGS, request_timeout=15) if name == 'late' else ARGS}
+             for name, (run_id, _) in sorted(dict(WAITED, **REFUSED).items())]
+    half = len(cases) // 2
+    cases = base[:2] + [{'name': 'hop', 'run_id': 'fl_run_hop', 'args': ARGS}] + cases[:half] + base[2:3] + \
+        cases[half:] + base[3:]
     role_cases = [{'name': name, 'run_id': run_id} for name, run_id in ROLE_CASES.items()]
     # The shared request budget stays on (its waits are bounded by the deadline too), raised above what this play
     # sends (about 80 requests), so that no case waits for a slot instead of showing what it is there to show.
     result = run_play(tmp_path_factory.mktemp('misbehaving'), 'misbehaving.yml', main.url,
                       extra_vars={'cases': cases, 'role_cases': role_cases, 'wait_timeout': WAIT_TIMEOUT,
                                   'poll_interval': POLL},
-                      extra_env={'ALTOSTRAT_RATE_LIMIT': '1000'})
+                      extra_env={'ALTOSTRAT_RATE_LIMIT': '1000'}, timeout=270)
     assert result.rc == 0, result
     result.main, result.other = main, other
     timed = result['result']['timed']
@@ -115,7 +118,7 @@ def test_every_gate_fails_within_wait_timeout_plus_a_second(played, name):
     for msg in messages(played, name, run_id):
         for word in expect(words, played.other):
             assert word in msg, (word, msg)
-    assert case['module']['elapsed'] <= WAIT_TIMEOUT + SLACK, case['module']
+    assert case['module'].get('elapsed', float('inf')) <= WAIT_TIMEOUT + SLACK, case['module']
     for kind in ('module', 'lookup'):
         assert beyond_a_task(played, name, kind) <= WAIT_TIMEOUT + SLACK, (kind, played.overhead, case)
 
@@ -126,7 +129,7 @@ def test_what_only_time_can_end_ends_at_the_deadline(played, name):
     case = played['result']['timed'][name]
     assert case['module']['msg'].startswith('Wait timed out after'), case['module']['msg']
     assert 'Wait timed out' in case['lookup']['msg'], case['lookup']['msg']
-    assert case['module']['elapsed'] >= WAIT_TIMEOUT - 1.5, case['module']
+    assert case['module'].get('elapsed', 0) >= WAIT_TIMEOUT - 1.5, case['module']
 
 
 @pytest.mark.parametrize('name', sorted(REFUSED))
@@ -135,13 +138,13 @@ def test_a_bad_answer_or_redirect_fails_at_once(played, name):
     case = played['result']['timed'][name]
     assert not case['module']['msg'].startswith('Wait timed out'), case['module']['msg']
     assert 'Wait timed out' not in case['lookup']['msg'], case['lookup']['msg']
-    assert case['module']['elapsed'] < WAIT_TIMEOUT - 1.0, case['module']
+    assert case['module'].get('elapsed', float('inf')) < WAIT_TIMEOUT - 1.0, case['module']
 
 
 def test_the_controls_pass(played):
     """A finished run and a same-origin redirect followed twice open the gate: the server and the play work."""
     timed = played['result']['timed']
-    for name, run_id in (('base_first', 'fl_run_done'), ('base_last', 'fl_run_done'), ('hop', 'fl_run_hop')):
+    for name, run_id in [(base, 'fl_run_done') for base in BASELINE] + [('hop', 'fl_run_hop')]:
         assert not timed[name]['module']['failed'], timed[name]
         assert timed[name]['module']['run']['id'] == run_id and timed[name]['module']['run']['status'] == 'completed'
         assert not timed[name]['lookup'].get('failed'), timed[name]
