@@ -208,7 +208,7 @@ class Transport:
             raise call.error('%s failed: the task\'s deadline (wait_timeout) was reached before it was sent.' % call.where,
                              transient=True)
         cut_at = self.clock() + seconds
-        with Watchdog(3600) as watchdog:
+        with Watchdog(seconds) as watchdog:
             try:
                 response = self.session.request(method, url, params=params, json=json_body, headers=headers,
                                                 timeout=seconds, stream=True, allow_redirects=False)
