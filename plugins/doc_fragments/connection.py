@@ -61,12 +61,19 @@ options:
       - Requests a minute that this machine may send with this token, in all; every fork, every module process that
         runs here and every lookup spend from one shared budget per API URL and token, so that a fleet of hosts
         never meets the API's limit (60 a minute per token). V(0) turns the budget off.
+      - At most V(1000) a minute; a larger value is refused before any request. The budget's state holds one time
+        per request in the last minute (and per request waiting), so it stays a few kilobytes whatever the API's
+        headers say.
       - Starts, reads, list pages and retries all spend from it. The budget also follows the API's
         C(X-RateLimit-Remaining) and C(Retry-After) answers, so another controller or AWX job on the same token slows
         this one down instead of breaking it.
       - Its state lives in a private per-user directory (C($XDG_RUNTIME_DIR/altostrat.cloud), else
         C(${TMPDIR:-/tmp}/altostrat.cloud-<uid>)), one file per API URL and token, named by a hash; the token itself
         is never written to disk.
+      - The state file is used only while it is plainly this user's own (a regular file, not a link, owned by this
+        user, with a single hard link, no bigger than a budget can be, holding only what the budget writes), checked
+        on every use. Otherwise the task warns once, naming the file and the problem, and keeps a budget of its own
+        process for the rest of that process; the file is left as it is (remove it to share the budget again).
       - Also read from the E(ALTOSTRAT_RATE_LIMIT) environment variable.
     type: int
     default: 60

@@ -155,3 +155,9 @@ def test_expected_status_typos_refused_before_the_client_exists(given, words):
     with pytest.raises(AltostratInputError) as info:
         make_client(options(expected_status=given))
     assert words in str(info.value) and '\n' not in str(info.value)
+
+
+def test_rate_limit_above_the_bound_refused_before_any_request(emulator):
+    with pytest.raises(AltostratInputError, match=r'^rate_limit must be 0 \(off\) or a number of requests a minute up to 1000, got 3000000\.$'):
+        make_client(options(emulator, rate_limit=3000000))
+    assert emulator.count() == 0
