@@ -120,7 +120,7 @@ class Budget:
         from ansible_collections.altostrat.cloud.plugins.module_utils._budget_redis import RedisStore, check_store_url
         check_store_url(url)  # AltostratInputError: the URL is refused before any request
         try:
-            self.stores.append(RedisStore(url, name))
+            self.stores.append(RedisStore(url, name, _budget_local.MAX_WAITING))
         except OSError as exc:  # the client library is missing
             self._tell('%s' % exc.args[0], 'the budget of this machine and the API\'s rate-limit headers')
 
@@ -136,8 +136,12 @@ class Budget:
         if path not in _budget_local._REFUSED:  # else this process was told already: it keeps its own budget
             self.stores.append(_budget_local.LocalStore(name, path, self.clock))
 
-    def _tell(self, problem, instead='its own budget instead of sharing one with the other processes using the token'):
-        self.warn('Altostrat request budget: %s; this process keeps %s.' % (problem, instead))
+    def _tell(self, problem, instead=None):
+        if instead is None:
+            self.warn('Altostrat request budget: %s; this process keeps its own budget instead of sharing one with the other '
+                      'processes using the token.' % problem)
+        else:
+            self.warn('Altostrat request budget: %s; this task carries on with %s.' % (problem, instead))
 
     def _use(self, method, *args):
         """``method`` of the first store that works; one that fails is told once and not tried again."""
