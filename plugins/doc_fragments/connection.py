@@ -78,11 +78,33 @@ options:
     type: int
     default: 60
     version_added: 0.2.0
+  rate_limit_store:
+    description:
+      - A Redis that keeps the request budget (O(rate_limit)) for every machine naming it, as a V(redis://) or
+        V(rediss://) (TLS) URL, such as V(rediss://:PASSWORD@redis.example.com:6379/0). Every process on every
+        machine (AWX job slices, execution nodes, container groups, CI runners, other controllers) that names the same
+        store spends from one budget per API URL and token, with the same guarantees as the local budget.
+      - The decisions are made atomically inside Redis, by a server-side script, on the Redis server's clock. The key
+        is named by a hash of the API URL and token (the token never reaches Redis) and expires a minute after its
+        last request. The API's C(Retry-After), C(X-RateLimit-Reset) and C(X-RateLimit-Remaining) seen by any machine
+        hold every machine back.
+      - A store that is down, refuses the password or times out never fails a task; the task warns once, naming the
+        store's host (never its password), and carries on with the budget of its machine and the API's headers. Each
+        call to the store waits at most 2 seconds, and never past O(wait_timeout).
+      - Needs the Python library C(redis) (4.2 or later) where the module or lookup runs; without it the task warns
+        once, naming what to install, and keeps the local budget.
+      - For TLS options, add them to the URL as redis-py reads them, such as
+        V(rediss://:PASSWORD@redis.example.com:6380/0?ssl_ca_certs=/etc/pki/redis-ca.pem).
+      - Also read from the E(ALTOSTRAT_RATE_LIMIT_STORE) environment variable, which the AWX credential type of this
+        collection injects. Treated as a secret (it may hold a password). Unset or empty, the budget is the local one.
+    type: str
+    version_added: 0.2.0
 notes:
   - Proxies are taken from the E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables. C(~/.netrc) is ignored.
-  - The request budget (O(rate_limit)) is shared by the processes of one user on one machine. A module that runs on a
-    remote host (not delegated to the controller) has only that host's budget, and the budget cannot see other
-    controllers on the same token until the API's answers tell it; see the fleet guide.
+  - The request budget (O(rate_limit)) is shared by the processes of one user on one machine, or, with
+    O(rate_limit_store), by every machine using that store. Without a store, a module that runs on a remote host (not
+    delegated to the controller) has only that host's budget, and the budget cannot see other controllers or job
+    slices on the same token until the API's answers tell it; see the fleet guide.
   - A HTTP 429 answer is back-pressure, not a failure; the request was not processed, and it is sent again once the
     limit allows, until O(wait_timeout) from the start of the task.
 requirements:
@@ -145,4 +167,12 @@ options:
         key: rate_limit
     vars:
       - name: altostrat_rate_limit
+  rate_limit_store:
+    env:
+      - name: ALTOSTRAT_RATE_LIMIT_STORE
+    ini:
+      - section: altostrat
+        key: rate_limit_store
+    vars:
+      - name: altostrat_rate_limit_store
 '''

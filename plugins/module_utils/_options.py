@@ -31,10 +31,12 @@ CONNECTION_OPTIONS = {
     'request_timeout': ('float', 30.0, 'ALTOSTRAT_REQUEST_TIMEOUT'),
     'http_retries': ('int', 5, 'ALTOSTRAT_HTTP_RETRIES'),
     'rate_limit': ('int', DEFAULT_RATE_LIMIT, 'ALTOSTRAT_RATE_LIMIT'),
+    'rate_limit_store': ('str', None, 'ALTOSTRAT_RATE_LIMIT_STORE'),
 }
+SECRET_OPTIONS = ('token', 'rate_limit_store')  # a store URL may hold a password
 
 CONNECTION_ARGS = dict(
-    (name, dict(type=kind, default=default, fallback=(env_fallback, [env]), no_log=name == 'token'))
+    (name, dict(type=kind, default=default, fallback=(env_fallback, [env]), no_log=name in SECRET_OPTIONS))
     for name, (kind, default, env) in CONNECTION_OPTIONS.items()
 )
 
@@ -71,7 +73,8 @@ def make_client(options, warn=None, **kwargs):
         raise AltostratInputError('rate_limit must be 0 (off) or a number of requests a minute, got %d.' % options['rate_limit'])
     client = Client(token=options['token'], api_url=options['api_url'], validate_certs=options['validate_certs'],
                     ca_path=options['ca_path'], request_timeout=options['request_timeout'],
-                    http_retries=options['http_retries'], rate_limit=options['rate_limit'], warn=warn, **kwargs)
+                    http_retries=options['http_retries'], rate_limit=options['rate_limit'],
+                    rate_limit_store=options.get('rate_limit_store'), warn=warn, **kwargs)
     client.deadline = client.clock() + float(options['wait_timeout'])
     return client
 

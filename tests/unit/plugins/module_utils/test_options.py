@@ -27,13 +27,14 @@ def client_for(clock):
 
 
 def test_connection_args_env_fallback_and_no_log():
-    assert CONNECTION_ARGS['token']['no_log'] is True
-    assert not any(spec['no_log'] for name, spec in CONNECTION_ARGS.items() if name != 'token')
+    assert CONNECTION_ARGS['token']['no_log'] is True and CONNECTION_ARGS['rate_limit_store']['no_log'] is True
+    assert not any(spec['no_log'] for name, spec in CONNECTION_ARGS.items() if name not in ('token', 'rate_limit_store'))
     assert CONNECTION_ARGS['api_url']['default'] == 'https://v1.api.altostrat.io'
     envs = dict((name, spec['fallback'][1][0]) for name, spec in CONNECTION_ARGS.items())
     assert envs == {'api_url': 'ALTOSTRAT_API_URL', 'token': 'ALTOSTRAT_TOKEN', 'validate_certs': 'ALTOSTRAT_VALIDATE_CERTS',
                     'ca_path': 'ALTOSTRAT_CA_PATH', 'request_timeout': 'ALTOSTRAT_REQUEST_TIMEOUT',
-                    'http_retries': 'ALTOSTRAT_HTTP_RETRIES', 'rate_limit': 'ALTOSTRAT_RATE_LIMIT'}
+                    'http_retries': 'ALTOSTRAT_HTTP_RETRIES', 'rate_limit': 'ALTOSTRAT_RATE_LIMIT',
+                    'rate_limit_store': 'ALTOSTRAT_RATE_LIMIT_STORE'}
     assert set(CONNECTION_OPTIONS) == set(CONNECTION_ARGS)
 
 
@@ -160,4 +161,18 @@ def test_expected_status_typos_refused_before_the_client_exists(given, words):
 def test_rate_limit_above_the_bound_refused_before_any_request(emulator):
     with pytest.raises(AltostratInputError, match=r'^rate_limit must be 0 \(off\) or a number of requests a minute up to 1000, got 3000000\.$'):
         make_client(options(emulator, rate_limit=3000000))
+    assert emulator.count() == 0
+
+
+def test_rate_limit_store_makes_the_budget_shared_through_it(emulator, redis_server):
+    client = make_client(options(emulator, rate_limit=60, rate_limit_store=redis_server.url))
+    client.get_run('fl_run_completed')
+    (slots,) = [key for key in redis_server.client().keys('*') if key.endswith(b':slots')]
+    assert redis_server.client().zcard(slots) == 1
+    assert client.budget.path is None  # not this machine's file
+
+
+def test_rate_limit_store_not_a_redis_url_refused_before_any_request(emulator):
+    with pytest.raises(AltostratInputError, match=r'^rate_limit_store must be a redis:// or rediss:// URL'):
+        make_client(options(emulator, rate_limit=60, rate_limit_store='https://:pw@cache:6379'))
     assert emulator.count() == 0
