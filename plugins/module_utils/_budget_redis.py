@@ -24,6 +24,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import sys
 import traceback
 
 from urllib.parse import urlsplit
@@ -189,5 +190,4 @@ class RedisStore:
 
 
 def _python():
-    import sys
     return 'Python %d.%d (%s)' % (sys.version_info[0], sys.version_info[1], sys.executable)
