@@ -117,7 +117,7 @@ e2e: venv collection redis-server
 
 # Unit tests and the end-to-end gate on every ansible-core line we claim (scripts/matrix.sh).
 matrix-venvs: $(MATRIX_STAMPS)
-matrix: venv collection matrix-venvs
+matrix: venv collection redis-server matrix-venvs
 	MATRIX_ROWS='$(MATRIX_ROWS)' MATRIX_MAIN='$(MATRIX_MAIN)' MATRIX_OLDEST='$(MATRIX_OLDEST)' \
 	  MATRIX_SANITY='$(MATRIX_SANITY)' MATRIX_DIR='$(MATRIX)' scripts/matrix.sh
 
