@@ -9,10 +9,10 @@ import os
 import pytest
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _budget, _budget_local
-from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Budget, BudgetTimeout
+from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError, AltostratInputError
 
-from testkit.budget import API, TOKEN, make, no_sleep, state_path
+from testkit.budget import make, no_sleep, state_path
 from testkit.fakes import FakeClock
 
 T0 = FakeClock().now  # where the shared fake clock starts
@@ -21,6 +21,7 @@ T0 = FakeClock().now  # where the shared fake clock starts
 @pytest.fixture
 def directory(tmp_path):
     return str(tmp_path / 'budget')
+
 
 # ---- the reservation window ------------------------------------------------------------
 
