@@ -49,6 +49,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._errors import Alt
 MAX_RATE_LIMIT = 1000  # requests a minute: rate_limit above this is refused before any request
 LATE = 1.0  # seconds a request may go out after its slot; later, it takes the next slot (the slot stays spent)
 LATE_TRIES = 3  # slots a starved process tries before it sends anyway
+LOCAL_INSTEAD = "the budget of this machine and the API's rate-limit headers"  # what a task without its store uses
 
 
 class BudgetTimeout(AltostratError):
@@ -112,9 +113,7 @@ class Budget:
     @property
     def path(self):
         """The state file shared on this machine, if that is where the budget is kept now (None: elsewhere)."""
-        for store in self.stores[:1]:
-            return getattr(store, 'path', None)
-        return None
+        return getattr(self.stores[0], 'path', None) if self.stores else None
 
     def _add_shared(self, url, name):
         from ansible_collections.altostrat.cloud.plugins.module_utils._budget_redis import RedisStore, check_store_url
@@ -122,7 +121,7 @@ class Budget:
         try:
             self.stores.append(RedisStore(url, name, _budget_local.MAX_WAITING))
         except OSError as exc:  # the client library is missing
-            self._tell('%s' % exc.args[0], 'the budget of this machine and the API\'s rate-limit headers')
+            self._tell(exc.args[0], LOCAL_INSTEAD)
 
     def _add_file(self, directory, name):
         if _budget_local.fcntl is None:
@@ -154,8 +153,7 @@ class Budget:
                 if not self.stores:  # pragma: no cover - the last store, in this process's memory, does not fail
                     raise
                 if hasattr(store, 'url'):
-                    self._tell('the rate_limit_store %s cannot be used (%s)' % (store.where, exc.args[0]),
-                               'the budget of this machine and the API\'s rate-limit headers')
+                    self._tell('the rate_limit_store %s cannot be used (%s)' % (store.where, exc.args[0]), LOCAL_INSTEAD)
                 else:
                     self._tell(exc.args[0])
 
