@@ -76,10 +76,10 @@ $(foreach row,$(filter-out $(MATRIX_MAIN):%,$(MATRIX_ROWS)),\
 $(eval $(call matrix_venv,$(MATRIX)/target-py$(call row_py,$(MATRIX_OLDEST)),$(call row_py,$(MATRIX_OLDEST)),scripts/requirements-target-py$(call row_py,$(MATRIX_OLDEST)).txt))
 MATRIX_STAMPS += $(if $(call python_of,$(call row_py,$(MATRIX_OLDEST))),$(MATRIX)/target-py$(call row_py,$(MATRIX_OLDEST))/.installed)
 
-.PHONY: help venv matrix-venvs collection test $(CHECKS) changelog-lint demo bench clean distclean
+.PHONY: help venv matrix-venvs collection redis-server test $(CHECKS) changelog-lint demo bench clean distclean
 
 help:
-	@echo "targets: venv matrix-venvs collection test ($(CHECKS)) changelog-lint demo bench clean distclean"
+	@echo "targets: venv matrix-venvs collection redis-server test ($(CHECKS)) changelog-lint demo bench clean distclean"
 
 venv: $(STAMP)
 $(STAMP): $(REQS)
@@ -90,6 +90,11 @@ $(STAMP): $(REQS)
 	touch $@
 
 collection: $(COLL)
+
+# Debian's redis-server, for the tests of the shared request budget (rate_limit_store): installed when missing.
+redis-server:
+	scripts/install_redis_server.sh
+
 $(COLL):
 	mkdir -p $(dir $@)
 	ln -sfn ../../.. $@
@@ -102,17 +107,17 @@ test: venv collection
 	@printf '\n===== all checks passed =====\n'
 
 # In a random order (a new one each run; RANDOM_ORDER_SEED=N repeats one), each test bounded to 60 s.
-units: venv collection
+units: venv collection redis-server
 	@seed=$${RANDOM_ORDER_SEED:-$$RANDOM}; echo "unit tests in random order: RANDOM_ORDER_SEED=$$seed repeats it"; \
 	  $(PYTEST) tests/unit -q -n auto --timeout 60 --random-order-bucket=global --random-order-seed=$$seed
 
 # Most end-to-end tests wait (on runs, on the 60/min limit, on outages): four at a time fit two cores.
-e2e: venv collection
+e2e: venv collection redis-server
 	$(PYTEST) tests/e2e tests/role tests/awx tests/bench_smoke -q -n 4
 
 # Unit tests and the end-to-end gate on every ansible-core line we claim (scripts/matrix.sh).
 matrix-venvs: $(MATRIX_STAMPS)
-matrix: venv collection matrix-venvs
+matrix: venv collection redis-server matrix-venvs
 	MATRIX_ROWS='$(MATRIX_ROWS)' MATRIX_MAIN='$(MATRIX_MAIN)' MATRIX_OLDEST='$(MATRIX_OLDEST)' \
 	  MATRIX_SANITY='$(MATRIX_SANITY)' MATRIX_DIR='$(MATRIX)' scripts/matrix.sh
 
@@ -149,7 +154,7 @@ $(DEMO_VENV)/.installed: scripts/requirements-demo.txt
 	$(DEMO_VENV)/bin/pip install -q --disable-pip-version-check -r $<
 	touch $@
 
-bench: venv collection
+bench: venv collection redis-server
 	python tests/benchmarks/run.py
 
 # clean keeps the virtualenvs (.venv and the matrix venvs); distclean removes them too.

@@ -2,8 +2,9 @@
 
 * makes ``ansible_collections.altostrat.cloud`` importable: the ``.build`` symlink tree and Ansible's collection
   loader on it (``testkit.collection``), before any test module imports the collection;
-* exposes the emulator fixtures (``emulator``, ``emulator_factory``), the one fake clock (``clock``) and ``tls_ca``
-  (a CA made at test time with trustme, and a certificate it signed for 127.0.0.1/localhost, as files);
+* exposes the emulator fixtures (``emulator``, ``emulator_factory``), the one fake clock (``clock``), ``tls_ca``
+  (a CA made at test time with trustme, and a certificate it signed for 127.0.0.1/localhost, as files) and
+  ``redis_server`` (a real redis-server on loopback with a password, ``testkit.redis_server``);
 * loads the one hypothesis profile: derandomized and without an example database, so a property test passes
   or fails the same way on every machine and every run (a failure it finds is kept as an ``@example``);
   no per-example deadline and no too-slow health check: the property tests run beside playbooks on a
@@ -47,3 +48,12 @@ def tls_ca(tmp_path_factory):
     for blob in cert.cert_chain_pems[1:]:
         blob.write_to_path(str(paths['cert']), append=True)
     return {name: str(path) for name, path in paths.items()}
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    """A started ``testkit.redis_server.RedisServer`` (password ``testkit.redis_server.PASSWORD``), stopped at teardown."""
+    from testkit.redis_server import RedisServer
+    server = RedisServer(tmp_path / 'redis').start()
+    yield server
+    server.stop()

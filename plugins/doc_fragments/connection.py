@@ -68,6 +68,9 @@ options:
       - Requests a minute that this machine may send with this token, in all; every fork, every module process that
         runs here and every lookup spend from one shared budget per API URL and token, so that a fleet of hosts
         never meets the API's limit (60 a minute per token). V(0) turns the budget off.
+      - At most V(1000) a minute; a larger value is refused before any request. The budget's state holds one time
+        per request in the last minute (and per request waiting), so it stays a few kilobytes whatever the API's
+        headers say.
       - Starts, reads, list pages and retries all spend from it. The budget also follows the API's
         C(X-RateLimit-Remaining) and C(Retry-After) answers, so another controller or AWX job on the same token slows
         this one down instead of breaking it.
@@ -75,15 +78,41 @@ options:
         C(${TMPDIR:-/tmp}/altostrat.cloud-<uid>)), one file per API URL and token, named by a hash; the token itself
         is never written to disk.
       - From 0 to 1000.
+      - The state file is used only while it is plainly this user's own (a regular file, not a link, owned by this
+        user, with a single hard link, no bigger than a budget can be, holding only what the budget writes), checked
+        on every use. Otherwise the task warns once, naming the file and the problem, and keeps a budget of its own
+        process for the rest of that process; the file is left as it is (remove it to share the budget again).
       - Also read from the E(ALTOSTRAT_RATE_LIMIT) environment variable.
     type: int
     default: 60
     version_added: 0.2.0
+  rate_limit_store:
+    description:
+      - A Redis that keeps the request budget (O(rate_limit)) for every machine naming it, as a V(redis://) or
+        V(rediss://) (TLS) URL, such as V(rediss://:PASSWORD@redis.example.com:6379/0). Every process on every
+        machine (AWX job slices, execution nodes, container groups, CI runners, other controllers) that names the same
+        store spends from one budget per API URL and token, with the same guarantees as the local budget.
+      - The decisions are made atomically inside Redis, by a server-side script, on the Redis server's clock. The key
+        is named by a hash of the API URL and token (the token never reaches Redis) and expires a minute after its
+        last request. The API's C(Retry-After), C(X-RateLimit-Reset) and C(X-RateLimit-Remaining) seen by any machine
+        hold every machine back.
+      - A store that is down, refuses the password or times out never fails a task; the task warns once, naming the
+        store's host (never its password), and carries on with the budget of its machine and the API's headers. Each
+        call to the store waits at most 2 seconds, and never past O(wait_timeout).
+      - Needs the Python library C(redis) (4.2 or later) where the module or lookup runs; without it the task warns
+        once, naming what to install, and keeps the local budget.
+      - For TLS options, add them to the URL as redis-py reads them, such as
+        V(rediss://:PASSWORD@redis.example.com:6380/0?ssl_ca_certs=/etc/pki/redis-ca.pem).
+      - Also read from the E(ALTOSTRAT_RATE_LIMIT_STORE) environment variable, which the AWX credential type of this
+        collection injects. Treated as a secret (it may hold a password). Unset or empty, the budget is the local one.
+    type: str
+    version_added: 0.2.0
 notes:
   - Proxies are taken from the E(HTTPS_PROXY), E(HTTP_PROXY) and E(NO_PROXY) environment variables. C(~/.netrc) is ignored.
-  - The request budget (O(rate_limit)) is shared by the processes of one user on one machine. A module that runs on a
-    remote host (not delegated to the controller) has only that host's budget, and the budget cannot see other
-    controllers on the same token until the API's answers tell it; see the fleet guide.
+  - The request budget (O(rate_limit)) is shared by the processes of one user on one machine, or, with
+    O(rate_limit_store), by every machine using that store. Without a store, a module that runs on a remote host (not
+    delegated to the controller) has only that host's budget, and the budget cannot see other controllers or job
+    slices on the same token until the API's answers tell it; see the fleet guide.
   - A HTTP 429 answer is back-pressure, not a failure; the request was not processed, and it is sent again once the
     limit allows, until O(wait_timeout) from the start of the task.
   - Every answer is checked before it decides anything. A body over 16 MiB, with more than 500,000 JSON values or
@@ -150,4 +179,12 @@ options:
         key: rate_limit
     vars:
       - name: altostrat_rate_limit
+  rate_limit_store:
+    env:
+      - name: ALTOSTRAT_RATE_LIMIT_STORE
+    ini:
+      - section: altostrat
+        key: rate_limit_store
+    vars:
+      - name: altostrat_rate_limit_store
 '''

@@ -9,7 +9,8 @@ The rooms it is built from, each in its own file:
 
 * ``_transport.py`` -- one attempt of one request (session, auth, streaming read, decoding);
 * ``_retry.py`` -- when a request is sent again (429 back-pressure, transient failures, backoff);
-* ``_budget.py`` -- the request budget per token shared by every process on this machine.
+* ``_budget.py`` -- the request budget per token shared by every process on this machine, or by every machine
+  through a ``rate_limit_store``.
 
 This file knows the paths, what each answer must look like (``check_run``), and that every start
 carries an ``Idempotency-Key`` (the caller's, or a fresh UUID reused by every retry of that start).
@@ -53,7 +54,8 @@ class Client:
     """
 
     def __init__(self, token, api_url=DEFAULT_API_URL, validate_certs=True, ca_path=None, request_timeout=30, http_retries=5,
-                 rate_limit=DEFAULT_RATE_LIMIT, warn=None, clock=time.monotonic, sleep=time.sleep, budget=None, deadline=None):
+                 rate_limit=DEFAULT_RATE_LIMIT, warn=None, clock=time.monotonic, sleep=time.sleep, budget=None, deadline=None,
+                 rate_limit_store=None):
         self.warn = warn or (lambda message: None)
         self.clock = clock
         self.sleep = sleep
@@ -63,7 +65,7 @@ class Client:
         self.api_url = self.transport.api_url
         self.session = self.transport.session
         if budget is None:
-            budget = Budget(self.api_url, token, per_minute=rate_limit, window=BUDGET_WINDOW, warn=self.warn)
+            budget = Budget(self.api_url, token, per_minute=rate_limit, window=BUDGET_WINDOW, warn=self.warn, store=rate_limit_store)
         self.budget = budget
         self.retrier = Retrier(self.transport, budget, http_retries, clock, sleep, self.warn)
 

@@ -16,6 +16,7 @@ import math
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
+from ansible_collections.altostrat.cloud.plugins.module_utils._budget import MAX_RATE_LIMIT
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import DEFAULT_API_URL, DEFAULT_RATE_LIMIT
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import LOG_MODES, ON_INTERACTION
@@ -31,10 +32,12 @@ CONNECTION_OPTIONS = {
     'request_timeout': ('float', 30.0, 'ALTOSTRAT_REQUEST_TIMEOUT'),
     'http_retries': ('int', 5, 'ALTOSTRAT_HTTP_RETRIES'),
     'rate_limit': ('int', DEFAULT_RATE_LIMIT, 'ALTOSTRAT_RATE_LIMIT'),
+    'rate_limit_store': ('str', None, 'ALTOSTRAT_RATE_LIMIT_STORE'),
 }
+SECRET_OPTIONS = ('token', 'rate_limit_store')  # a store URL may hold a password
 
 CONNECTION_ARGS = dict(
-    (name, dict(type=kind, default=default, fallback=(env_fallback, [env]), no_log=name == 'token'))
+    (name, dict(type=kind, default=default, fallback=(env_fallback, [env]), no_log=name in SECRET_OPTIONS))
     for name, (kind, default, env) in CONNECTION_OPTIONS.items()
 )
 
@@ -42,7 +45,7 @@ CONNECTION_ARGS = dict(
 BOUNDS = {
     'request_timeout': (0.1, 3600.0),
     'http_retries': (0, 100),
-    'rate_limit': (0, 1000),
+    'rate_limit': (0, MAX_RATE_LIMIT),
     'wait_timeout': (0.1, 7 * 86400.0),
     'poll_interval': (0.1, 3600.0),
     'max_poll_interval': (0.1, 3600.0),
@@ -80,5 +83,5 @@ def check_options(options):
         if not low <= value <= high:
             what = '0 (off) or a number of requests a minute up to %d' % high if name == 'rate_limit' else \
                 'between %g and %g' % (low, high)
-            raise AltostratInputError('%s must be %s, got %g.' % (name, what, value))
+            raise AltostratInputError('%s must be %s, got %s.' % (name, what, value))
     check_statuses(options.get('expected_status'), 'expected_status', allow_any=True)

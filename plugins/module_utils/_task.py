@@ -48,7 +48,8 @@ class Task:
         self.deadline = Deadline(options['wait_timeout'], clock, task_started(clock) if started is None else started)
         self.client = Client(token=options['token'], api_url=options['api_url'], validate_certs=options['validate_certs'],
                              ca_path=options['ca_path'], request_timeout=options['request_timeout'],
-                             http_retries=options['http_retries'], rate_limit=options['rate_limit'], warn=warn,
+                             http_retries=options['http_retries'], rate_limit=options['rate_limit'],
+                             rate_limit_store=options.get('rate_limit_store'), warn=warn,
                              clock=clock, deadline=self.deadline, **client_kwargs)
         self.seen = {}  # run ID -> the last state seen of it
 

@@ -27,7 +27,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import inspect
 import os
 import uuid
 
@@ -35,7 +34,7 @@ from ansible.module_utils.common.parameters import DEFAULT_TYPE_VALIDATORS
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratError, AltostratInputError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_OPTIONS
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_OPTIONS, check_options
 from ansible_collections.altostrat.cloud.plugins.module_utils._retry import jitter
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import KNOWN_STATUSES, TERMINAL
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id, one_line
@@ -51,8 +50,6 @@ EVENT_NAMESPACE = uuid.UUID('5b0e6a8e-2f61-5c1f-9a53-7a1d7c0f6e21')
 
 # Connection options the source leaves out: it rides out failing requests itself (``Trouble``), look after look.
 NOT_FOR_SOURCE = ('http_retries',)
-# rate_limit_store comes to CONNECTION_OPTIONS with the shared store; until then the source names it the same way.
-STORE_OPTION = ('rate_limit_store', ('str', None, 'ALTOSTRAT_RATE_LIMIT_STORE'))
 WATCH_OPTIONS = {
     'workflow_ids': ('list', None, None),
     'run_ids': ('list', None, None),
@@ -67,7 +64,6 @@ _KINDS = {'str': 'string', 'path': 'path (a string)', 'bool': 'boolean', 'int': 
 def source_option_specs():
     """``{name: (type, default, environment variable or None)}`` of every argument of the source."""
     specs = dict((name, spec) for name, spec in CONNECTION_OPTIONS.items() if name not in NOT_FOR_SOURCE)
-    specs.setdefault(*STORE_OPTION)
     specs.update(WATCH_OPTIONS)
     return specs
 
@@ -118,24 +114,17 @@ def source_options(args, environ=None):
     if options['logs'] not in LOG_CHOICES:
         shown = one_line(repr(options['logs']), 40) + closest(options['logs'], LOG_CHOICES)
         raise _bad('logs', 'must be one of %s, got %s' % (', '.join(LOG_CHOICES), shown))
-    if options['rate_limit'] is not None and options['rate_limit'] < 0:
-        raise _bad('rate_limit', 'must be 0 (off) or a number of requests a minute, got %d' % options['rate_limit'])
-    if options['request_timeout'] is not None and not options['request_timeout'] > 0:
-        raise _bad('request_timeout', 'must be more than 0 seconds, got %g' % options['request_timeout'])
+    try:
+        check_options(options)  # the bounds of the connection options, as for every task
+    except AltostratInputError as exc:
+        raise AltostratInputError('%s: argument %s' % (SOURCE, exc))
     return options
 
 
 def source_client(options, warn=None):
-    """The collection's one Client from the source's options; each option goes to it when it takes it (``rate_limit_store``
-    only where the client has the shared store)."""
-    accepted = inspect.signature(Client).parameters
-    if any(param.kind == param.VAR_KEYWORD for param in accepted.values()):
-        accepted = source_option_specs()
+    """The collection's one Client from the source's connection options (its deadline: none, the source runs on)."""
     kwargs = dict((name, options[name]) for name in source_option_specs()
-                  if name in accepted and name not in WATCH_OPTIONS and options[name] is not None)
-    if options.get('rate_limit_store') and 'rate_limit_store' not in accepted and warn:
-        warn('%s: rate_limit_store is not supported by this version of the collection; the request budget is kept on '
-             'this machine only.' % SOURCE)
+                  if name not in WATCH_OPTIONS and options[name] is not None)
     return Client(warn=warn, **kwargs)
 
 

@@ -41,6 +41,7 @@ def test_introspect_lists_requests(installed):
     meta = yaml.safe_load((root / 'meta' / 'execution-environment.yml').read_text())
     assert meta['dependencies']['python'] == 'requirements.txt'
     assert 'requests' in (root / 'requirements.txt').read_text().split()
+    assert any(line.startswith('redis>=') for line in (root / 'requirements.txt').read_text().split())
     assert (root / 'meta' / 'awx_credential_type.yml').is_file()
     assert (root / 'roles' / 'workflow_gate' / 'meta' / 'argument_specs.yml').is_file()
 
@@ -50,5 +51,6 @@ def test_introspect_lists_requests(installed):
     data = yaml.safe_load(proc.stdout)
     python = [line.split('#')[0].strip() for line in data['python']]
     assert 'requests' in python, proc.stdout
+    assert any(line.startswith('redis>=') for line in python), proc.stdout  # the rate_limit_store's client
     assert all('altostrat.cloud' in line for line in data['python']), proc.stdout
     assert not data.get('system'), proc.stdout

@@ -1,9 +1,9 @@
 """Smoke test of ``make bench``: the benchmark script runs end to end on tiny sizes and prints its report.
 
-Part of ``make test`` (the ``e2e`` target runs ``tests/bench_smoke`` with ``-n 2``).  Two runs of the
-script with ``--quick`` (one repetition on small sizes, nothing written), which ``-n 2`` runs side by
-side, each about a minute on a quiet machine: the gate, many, spread and logs scenarios; and the fleet (the
-collection's two ways) and the outage.  So the script (``tests/benchmarks/run.py`` and its modules)
+Part of ``make test`` (the ``e2e`` target runs ``tests/bench_smoke``).  Three runs of the
+script with ``--quick`` (one repetition on small sizes, nothing written), which ``make e2e`` runs side by
+side, each about a minute on a quiet machine: the gate, many, spread and logs scenarios; the fleet (the
+collection's two ways) and the outage; and the sliced fleet (two slices, without and with a store).  So the script (``tests/benchmarks/run.py`` and its modules)
 cannot rot.  And, without running anything: ``docs/performance.md`` is what the raw results in
 ``docs/performance.json`` render to (``report.check_doc``), and the template's prose types no
 figures of its own.
@@ -110,3 +110,21 @@ def test_the_template_prose_types_no_figures():
     prose = re.sub(r'`[^`]*`', '', re.sub(r'\{[a-z_0-9]+\}', '', text))  # placeholders and code may hold digits
     typed = [line for line in prose.splitlines() if re.search(r'\d', line)]
     assert not typed, typed
+
+
+SLICED_TARGETS = (  # patterns, each matching one line
+    r'sliced, no store: \d+/8 gates passed', r'sliced, no store: \d+ 429 answers', r'sliced, no store: wall',
+    r'sliced, one store: \d+/8 gates passed', r'sliced, one store: \d+ 429 answers',
+    r'sliced, one store: at most \d+ requests arriving in any 60 s', r'sliced, one store: wall',
+    r'a long run costs at most',
+)
+
+
+def test_bench_quick_sliced_fleet_without_and_with_a_store(tmp_path):
+    out, checks = run_quick(tmp_path, 'sliced')
+    for heading in ('### 8. A fleet of 8 sites in 2 slices', '| budget floor: ', '| 2 slices, no store | 8/8 |',
+                    '| 2 slices, one rate_limit_store (Redis) | 8/8 |'):
+        assert heading in out, out
+    for target in SLICED_TARGETS:
+        assert len([line for line in checks if re.search(target, line)]) == 1, (target, checks)
+    assert len(checks) == len(SLICED_TARGETS), checks

@@ -209,6 +209,7 @@ class Bench:
         self.workdir = workdir
         self.emu = emu
         self.playbook_bin = ansible_playbook()
+        self.python = sys.executable
         self.counter = 0
         home = os.path.join(workdir, 'home')
         os.makedirs(os.path.join(workdir, 'tmp'), exist_ok=True)
@@ -241,8 +242,8 @@ class Bench:
                 handle.write('site%03d ansible_connection=local ansible_python_interpreter=%s\n' % (i, sys.executable))
         return path
 
-    def launch(self, name, extra_vars, token, inventory=None, forks=None, sample_interval=0.05):
-        """Start one playbook with ``token``; ``finish`` waits for it."""
+    def launch(self, name, extra_vars, token, inventory=None, forks=None, sample_interval=0.05, env=None):
+        """Start one playbook with ``token`` (``env``: variables set on top of the bench's); ``finish`` waits for it."""
         self.counter += 1
         all_vars = {'emu_url': self.emu.url, 'emu_token': token}
         all_vars.update(extra_vars)
@@ -255,7 +256,7 @@ class Bench:
             cmd += ['--forks', str(forks)]
         out = open(out_path, 'w')
         start = time.time()
-        proc = subprocess.Popen(cmd, env=self.env, cwd=self.workdir, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(cmd, env=dict(self.env, **(env or {})), cwd=self.workdir, stdout=out, stderr=subprocess.STDOUT)
         sampler = None
         if psutil is not None:
             sampler = TreeSampler(proc.pid, sample_interval)

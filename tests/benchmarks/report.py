@@ -14,6 +14,7 @@ import string
 
 from harness import HERE, fmt, psutil
 from report_fleet import fleet_section, outage_section
+from scenarios_sliced import sliced_section
 
 FORMAT = 1  # of the JSON file
 
@@ -209,6 +210,8 @@ def build_report(data):
         fleet_section(results['fleet'], lines, check, figures)
     if results.get('outage'):
         outage_section(results['outage'], lines, check, figures)
+    if results.get('sliced'):
+        sliced_section(results['sliced'], lines, check, figures)
     head = ['Medians of %d repetition(s)%s (the fleet and outage scenarios: one each); whole `ansible-playbook` processes '
             'against one local emulator; benchmark took %.0f s; load average (1 min) %.1f at the start, %.1f at the end.'
             % (data['reps'], ' (--quick: small sizes)' if data['quick'] else '', data['elapsed'], data['load'][0],

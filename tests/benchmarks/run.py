@@ -13,13 +13,14 @@ Modules (all in this folder, which the script puts on ``sys.path``, with ``tests
 * ``harness.py``: set-up, the emulator process, the process-tree sampler and ``Bench``;
 * ``scenarios.py``: the gate, many, spread and logs scenarios and the polling-schedule figures;
 * ``scenarios_fleet.py``: the fleet and outage scenarios;
+* ``scenarios_sliced.py``: the sliced fleet (several machines, one token), without and with a store, and its section;
 * ``report.py`` (with ``report_fleet.py``): the tables, the targets (PASS/FAIL checks), machine
   info, writing the doc and ``check_doc``;
 * ``run.py`` (this file): arguments and ``main``.
 
 Usage (from the repository root, or anywhere)::
 
-    python tests/benchmarks/run.py [--reps 3] [--quick] [--no-write] [--only gate,many,spread,logs,fleet,outage]
+    python tests/benchmarks/run.py [--reps 3] [--quick] [--no-write] [--only gate,many,spread,logs,fleet,outage,sliced]
 
 ``--quick`` is one repetition on small sizes (the smoke test uses it with ``--no-write``).
 The table is printed and, unless ``--no-write``, the raw results are written to
@@ -41,14 +42,17 @@ from harness import REPO, Bench, Emulator, ensure_collection  # noqa: E402  pyli
 from report import build_report, machine, write_doc  # noqa: E402  pylint: disable=wrong-import-position
 from scenarios import bench_gate, bench_logs, bench_many, bench_spread, schedules  # noqa: E402  pylint: disable=wrong-import-position
 from scenarios_fleet import bench_fleet, bench_outage  # noqa: E402  pylint: disable=wrong-import-position
+from scenarios_sliced import bench_sliced  # noqa: E402  pylint: disable=wrong-import-position
 
-ALL = ('gate', 'many', 'spread', 'logs', 'fleet', 'outage')
+ALL = ('gate', 'many', 'spread', 'logs', 'fleet', 'outage', 'sliced')
 COMMON = {'log_output_size': 600, 'poll_interval': 1.0, 'max_poll_interval': 15.0,  # the collection's defaults
           'outage_wait_timeout': 600, 'outage_uri_retries': 60}
 FULL = dict(COMMON, gate_s=10.0, many=50, spread=20, spread_s=15.0, log_entries=10000,
-            fleet=100, fleet_workflow='fl_bench_fleet', outage_run_s=300, outage_s=120, outage_uri_delay=10)
+            fleet=100, fleet_workflow='fl_bench_fleet', outage_run_s=300, outage_s=120, outage_uri_delay=10,
+            sliced_sites=100, slices=4, sliced_workflow='fl_bench_slice')
 QUICK = dict(COMMON, gate_s=2.0, many=5, spread=3, spread_s=2.0, log_entries=300, skip_slow=True,
-             fleet=10, fleet_workflow='fl_bench_fleet_quick', outage_run_s=20, outage_s=10, outage_uri_delay=5)
+             fleet=10, fleet_workflow='fl_bench_fleet_quick', outage_run_s=20, outage_s=10, outage_uri_delay=5,
+             sliced_sites=8, slices=2, sliced_workflow='fl_bench_fleet_quick')
 DEFAULT_OUTPUT = os.path.join(REPO, 'docs', 'performance.md')
 
 
@@ -67,6 +71,8 @@ def measure(bench, only, sizes, reps):
         results['fleet'] = bench_fleet(bench, sizes)
     if 'outage' in only:
         results['outage'] = bench_outage(bench, sizes)
+    if 'sliced' in only:
+        results['sliced'] = bench_sliced(bench, sizes)
     return results
 
 

@@ -15,6 +15,8 @@ Scenario schema (YAML or JSON; every key optional)::
     per_page: 15                  # page size of /workflows/{id}/executions
     rate_limit_per_minute: 60     # per token, Laravel's fixed 60 s window (api.py);
                                   # absent: 60; null or 0: no limit
+    rate_limit_window: fixed      # fixed (Laravel's, from the first hit) | rolling (any 60 s)
+    rate_limit_headers: true      # false: no X-RateLimit-* / Retry-After (a proxy strips them)
     runs:
       - id: fl_run_ok
         workflow_id: fl_deploy

@@ -36,6 +36,11 @@ Choices where the API reference is silent (write-ups for the docs):
   the window's hits when the answer is made, as Laravel reads it after the
   handler).  Answers of injected faults are the faults' own (see faults.py);
   a fault that does not process the request does not count as a hit.
+  Two options, off the API's path, for comparisons: ``rate_limit_window:
+  rolling`` counts the hits of the last 60 s instead (a sliding window: never
+  more than ``limit`` in any 60 s; ``Retry-After`` until the oldest leaves it),
+  and ``rate_limit_headers: false`` strips every ``X-RateLimit-*`` and
+  ``Retry-After`` header, as a proxy in front of the API may.
 """
 
 import json
@@ -48,6 +53,7 @@ from urllib.parse import quote
 from .model import dumps
 
 DOC_URL = "https://docs.altostrat.io/errors#"
+WINDOWS = ("fixed", "rolling")
 
 
 class Request:
@@ -75,23 +81,31 @@ def error(status, code, message, headers=None):
 
 
 class RateLimiter:
-    """Laravel's throttle: per key, a fixed window that opens at the first hit.
+    """Laravel's throttle: per key, a fixed window that opens at the first hit
+    (``window="rolling"``: the hits of the last ``decay`` seconds instead).
 
     ``decay`` (seconds), ``clock`` (monotonic, for the windows) and ``wall``
     (epoch, for ``X-RateLimit-Reset``) exist so that tests can drive it.
     ``per_minute`` None or 0: no limit, no headers.
     """
 
-    def __init__(self, per_minute, decay=60.0, clock=time.monotonic, wall=time.time):
+    def __init__(self, per_minute, decay=60.0, clock=time.monotonic, wall=time.time, window="fixed"):
+        if window not in WINDOWS:
+            raise ValueError("window must be one of %s, got %r" % (", ".join(WINDOWS), window))
         self.limit = int(per_minute or 0)
         self.decay = float(decay)
         self.clock = clock
         self.wall = wall
+        self.rolling = window == "rolling"
         self.lock = threading.Lock()
-        self.windows = {}  # key -> [end (clock time), hits]
+        self.windows = {}  # key -> [end (clock time), hits]; rolling: key -> [hit times]
 
     def _window(self, key, now):
         win = self.windows.get(key)
+        if self.rolling:  # [when the oldest hit leaves the window, hits in it]
+            if win is not None:
+                win[:] = [t for t in win if t > now - self.decay]
+            return [win[0] + self.decay if win else now + self.decay, len(win or ())]
         if win is not None and now >= win[0]:
             del self.windows[key]
             win = None
@@ -103,6 +117,8 @@ class RateLimiter:
             return True, None
         now = self.clock()
         with self.lock:
+            if self.rolling:
+                self.windows.setdefault(key, [])
             win = self._window(key, now)
             if win is None:
                 win = self.windows[key] = [now + self.decay, 0]
@@ -112,7 +128,10 @@ class RateLimiter:
                                "X-RateLimit-Remaining": "0",
                                "Retry-After": str(max(1, math.ceil(left))),
                                "X-RateLimit-Reset": str(math.ceil(self.wall() + left))}
-            win[1] += 1
+            if self.rolling:
+                self.windows[key].append(now)
+            else:
+                win[1] += 1
             return True, None
 
     def headers(self, key):
@@ -127,11 +146,13 @@ class RateLimiter:
 
 
 class Api:
-    def __init__(self, store, tokens, per_page=15, rate_limit_per_minute=None):
+    def __init__(self, store, tokens, per_page=15, rate_limit_per_minute=None, rate_limit_window="fixed",
+                 rate_limit_headers=True):
         self.store = store
         self.tokens = set(tokens)
         self.per_page = per_page
-        self.limiter = RateLimiter(rate_limit_per_minute)
+        self.limiter = RateLimiter(rate_limit_per_minute, window=rate_limit_window)
+        self.limit_headers = rate_limit_headers
         rid = r"(?P<run>[^/]+)"
         wid = r"(?P<wf>[^/]+)"
         self.routes = [
@@ -160,10 +181,11 @@ class Api:
             return args  # no route: answered before the throttle
         allowed, limited = self.limiter.hit(token)
         if not allowed:
-            return error(429, "rate_limit_exceeded", "Too Many Attempts.", limited)
+            return error(429, "rate_limit_exceeded", "Too Many Attempts.", limited if self.limit_headers else None)
         resp = handler(req, token, **args)
-        for name, value in self.limiter.headers(token).items():
-            resp.headers.setdefault(name, value)
+        if self.limit_headers:
+            for name, value in self.limiter.headers(token).items():
+                resp.headers.setdefault(name, value)
         return resp
 
     def route(self, req):

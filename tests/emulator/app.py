@@ -37,7 +37,8 @@ class Emulator:
         self.recorder = Recorder()
         self.faults = FaultSet(self.scenario["faults"])
         self.api = Api(self.store, self.scenario["tokens"], self.scenario["per_page"],
-                       self.scenario["rate_limit_per_minute"])
+                       self.scenario["rate_limit_per_minute"], self.scenario["rate_limit_window"],
+                       self.scenario["rate_limit_headers"])
         for wf in self.scenario["workflows"]:
             self.store.add_workflow(wf["id"], wf["run_template"])
         self._add_run_specs(self.scenario["runs"])

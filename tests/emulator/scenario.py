@@ -12,7 +12,8 @@ import yaml
 
 from .model import RUN_KEYS, TEMPLATE_KEYS
 
-TOP_KEYS = {"tokens", "per_page", "rate_limit_per_minute", "runs", "workflows", "faults"}
+TOP_KEYS = {"tokens", "per_page", "rate_limit_per_minute", "rate_limit_window", "rate_limit_headers", "runs",
+            "workflows", "faults"}
 DEFAULT_RATE_LIMIT = 60  # per token and minute, as the real API has it
 BULK_KEYS = {"id_prefix", "count"}
 FAULT_KEYS = {
@@ -50,6 +51,13 @@ def load_scenario(source):
     data["per_page"] = int(data.get("per_page") or 15)
     data["rate_limit_per_minute"] = _rate_limit(
         data.get("rate_limit_per_minute", DEFAULT_RATE_LIMIT))
+    data["rate_limit_window"] = data.get("rate_limit_window", "fixed")
+    if data["rate_limit_window"] not in ("fixed", "rolling"):
+        raise ScenarioError("rate_limit_window must be fixed (Laravel's, the default) or rolling, got %r"
+                            % (data["rate_limit_window"],))
+    data["rate_limit_headers"] = data.get("rate_limit_headers", True)
+    if not isinstance(data["rate_limit_headers"], bool):
+        raise ScenarioError("rate_limit_headers must be true or false, got %r" % (data["rate_limit_headers"],))
     data["runs"] = expand_runs(data.get("runs") or [])
     data["workflows"] = check_workflows(data.get("workflows") or [])
     data["faults"] = check_faults(data.get("faults") or [])

@@ -81,6 +81,25 @@ def test_retry_after_and_reset_round_up_and_keys_are_separate():
     assert lim.headers("a")["X-RateLimit-Remaining"] == "1"  # window over, nothing counted
 
 
+def test_rolling_window_counts_any_60_s_when_asked():
+    clock = Clock(17.0)
+    lim = RateLimiter(3, clock=clock, wall=lambda: 1000.25 + clock.now, window="rolling")
+    assert lim.hit("t") == (True, None)
+    clock.now = 47.0
+    assert lim.hit("t")[0] and lim.hit("t")[0]
+    assert lim.headers("t") == {"X-RateLimit-Limit": "3", "X-RateLimit-Remaining": "0"}
+    clock.now = 77.0  # the first hit (17.0) has just left the last 60 s
+    allowed, headers = lim.hit("t")
+    assert allowed and headers is None
+    allowed, headers = lim.hit("t")
+    assert not allowed  # the hits of 47.0 are still in the last 60 s
+    assert headers["Retry-After"] == "30" and headers["X-RateLimit-Reset"] == "1108"  # until 107.0
+    clock.now = 107.0
+    assert [lim.hit("t")[0] for _unused in range(3)] == [True, True, False]
+    with pytest.raises(ValueError):
+        RateLimiter(3, window="sliding")
+
+
 def test_no_limit_no_headers():
     for off in (None, 0):
         lim, _clock = limiter(off)
@@ -137,6 +156,17 @@ def test_limit_is_60_unless_turned_off(emulator_factory, session):
     for bad in ("60", -1, 1.5, True):
         with pytest.raises(ScenarioError):
             Emulator({"rate_limit_per_minute": bad})
+
+
+def test_laravel_by_default_rolling_and_stripped_headers_by_choice(emulator_factory, session):
+    assert Emulator({}).scenario["rate_limit_window"] == "fixed" and Emulator({}).scenario["rate_limit_headers"] is True
+    emu = emulator_factory(dict(SCENARIO, rate_limit_headers=False, rate_limit_window="rolling"))
+    answers = [session.get(emu.url + RUN) for _unused in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    assert all(limits(a) == {} for a in answers)  # as behind a proxy that strips them
+    for key, bad in (("rate_limit_window", "sliding"), ("rate_limit_headers", "no")):
+        with pytest.raises(ScenarioError, match=key):
+            Emulator({key: bad})
 
 
 def test_full_window_answers_429_until_it_ends(emulator_factory, session):

@@ -2,7 +2,7 @@
 
 * every test starts with Ansible's global state as new: no module warnings or deprecations left by an earlier
   test, no warning the controller's ``Display`` would swallow as already shown, no plugin cached by the lookup
-  and filter loaders, no in-process request budget, and a private directory for the shared request budget;
+  and filter loaders, no in-process request budget nor refused budget file, and a private directory for the shared request budget;
   so the tests pass in any order and split over any number of workers (``make units`` shuffles them);
 * ``make_client``: a Client against an emulator (or a URL served by ``testkit.fakes.scripted``) on the fake
   ``clock`` of ``tests/conftest.py``; ``no_jitter``: retry pauses without randomness;
@@ -21,7 +21,7 @@ from testkit import TOKEN
 @pytest.fixture(autouse=True)
 def fresh_ansible_state(monkeypatch, tmp_path):
     from ansible.module_utils.common import warnings as ansible_warnings
-    from ansible_collections.altostrat.cloud.plugins.module_utils import _budget
+    from ansible_collections.altostrat.cloud.plugins.module_utils import _budget_local
     for name in ('_global_warnings', '_global_deprecations'):
         monkeypatch.setattr(ansible_warnings, name, type(getattr(ansible_warnings, name))())
     for name in [name for name in os.environ if name.startswith('ALTOSTRAT_')]:
@@ -30,10 +30,12 @@ def fresh_ansible_state(monkeypatch, tmp_path):
     runtime = tmp_path / 'runtime'
     runtime.mkdir(mode=0o700)
     monkeypatch.setenv('XDG_RUNTIME_DIR', str(runtime))
-    _budget._MEMORY.clear()
+    _budget_local._MEMORY.clear()
+    _budget_local._REFUSED.clear()
     _reset_controller()
     yield
-    _budget._MEMORY.clear()
+    _budget_local._MEMORY.clear()
+    _budget_local._REFUSED.clear()
     _reset_controller()
 
 

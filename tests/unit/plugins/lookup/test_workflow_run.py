@@ -10,7 +10,7 @@ from ansible.plugins.loader import lookup_loader
 from testkit import SENTINEL, TOKEN
 
 ENV = ('ALTOSTRAT_API_URL', 'ALTOSTRAT_TOKEN', 'ALTOSTRAT_VALIDATE_CERTS', 'ALTOSTRAT_CA_PATH',
-       'ALTOSTRAT_REQUEST_TIMEOUT', 'ALTOSTRAT_HTTP_RETRIES')
+       'ALTOSTRAT_REQUEST_TIMEOUT', 'ALTOSTRAT_HTTP_RETRIES', 'ALTOSTRAT_RATE_LIMIT_STORE')
 
 
 class RecordingDisplay:
@@ -71,6 +71,19 @@ def test_options_from_env(emulator, lookup, monkeypatch):
     runs = lookup.run(['fl_run_completed'], {})
     assert runs[0]['id'] == 'fl_run_completed'
     assert lookup.get_option('request_timeout') == 12.5
+
+
+@pytest.mark.parametrize('where', ['variable', 'env'])
+def test_rate_limit_store_from_a_variable_or_the_env(emulator, lookup, monkeypatch, redis_server, where):
+    variables = {'altostrat_api_url': emulator.url, 'altostrat_token': TOKEN}
+    if where == 'env':
+        monkeypatch.setenv('ALTOSTRAT_RATE_LIMIT_STORE', redis_server.url)
+    else:
+        variables['altostrat_rate_limit_store'] = redis_server.url
+    assert lookup.run(['fl_run_completed', 'fl_run_failed'], variables)[0]['status'] == 'completed'
+    (slots,) = [key for key in redis_server.client().keys('*') if key.endswith(b':slots')]
+    assert redis_server.client().zcard(slots) == 2
+    assert lookup.display_recorder.warnings == []
 
 
 def test_precedence_kwargs_then_variables_then_env(emulator, lookup, monkeypatch):

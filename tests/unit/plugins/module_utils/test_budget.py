@@ -1,43 +1,26 @@
-"""The request budget: reservation window, server sync, shared state file, unsafe directories, real processes."""
+"""The request budget's policy: the reservation window, the server's view, starved processes, its bounds.
 
-import hashlib
+Where the slots are kept: ``test_budget_local.py`` (a file on this machine), ``test_budget_redis.py`` (Redis).
+"""
+
 import json
-import multiprocessing
 import os
-import stat
-import time
 
 import pytest
 
-from ansible_collections.altostrat.cloud.plugins.module_utils import _budget
-from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Budget, BudgetTimeout
-from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
+from ansible_collections.altostrat.cloud.plugins.module_utils import _budget, _budget_local
+from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError, AltostratInputError
 
-from testkit.collection import COLLECTIONS
+from testkit.budget import make, no_sleep, state_path
 from testkit.fakes import FakeClock
 
-API = 'https://v1.api.altostrat.io'
-TOKEN = 'tok-budget-S3CRET-0123456789abcdef'
 T0 = FakeClock().now  # where the shared fake clock starts
 
 
 @pytest.fixture
 def directory(tmp_path):
     return str(tmp_path / 'budget')
-
-
-def make(directory, clock, per_minute=3, token=TOKEN, api_url=API, sleep=None, **kwargs):
-    return Budget(api_url, token, per_minute=per_minute, directory=directory, clock=clock,
-                  sleep=sleep or clock.sleep, **kwargs)
-
-
-def state_path(directory, api_url=API, token=TOKEN):
-    name = hashlib.sha256((api_url + '\n' + token).encode('utf-8')).hexdigest()[:32] + '.json'
-    return os.path.join(directory, name)
-
-
-def no_sleep(seconds):
-    """The sleep of another process: it waits, our clock does not move."""
 
 
 # ---- the reservation window ------------------------------------------------------------
@@ -174,212 +157,6 @@ def test_sync_leaves_the_file_alone_when_the_server_agrees(directory, clock):
         assert f.read() == before
 
 
-# ---- the shared state file ---------------------------------------------------------------
-
-def test_file_and_directory_modes(tmp_path, clock):
-    directory = str(tmp_path / 'budget')
-    old = os.umask(0o077 ^ 0o777)  # a umask that would strip the owner's bits
-    try:
-        make(directory, clock).acquire()
-    finally:
-        os.umask(old)
-    assert stat.S_IMODE(os.lstat(directory).st_mode) == 0o700
-    assert os.listdir(directory) == [os.path.basename(state_path(directory))]
-    assert stat.S_IMODE(os.lstat(state_path(directory)).st_mode) == 0o600
-
-
-def test_token_never_reaches_the_disk(directory, clock):
-    budget = make(directory, clock)
-    for n in range(4):
-        budget.acquire()
-    budget.sync(limit=60, remaining=0, retry_after=5.0)
-    for name in os.listdir(directory):
-        assert TOKEN not in name
-        with open(os.path.join(directory, name), 'rb') as f:
-            assert TOKEN.encode() not in f.read()
-
-
-def test_same_key_shares_and_other_keys_do_not(directory, clock):
-    first, second = make(directory, clock), make(directory, clock)
-    first.acquire()
-    first.acquire()
-    second.acquire()
-    with pytest.raises(BudgetTimeout):
-        first.acquire(timeout=0)
-    assert make(directory, clock, token=TOKEN + 'x').acquire(timeout=0) == 0.0
-    assert make(directory, clock, api_url='http://127.0.0.1:8080').acquire(timeout=0) == 0.0
-    assert len(os.listdir(directory)) == 3
-
-
-@pytest.mark.parametrize('content', [
-    b'', b'{', b'\xff\xfe garbage', b'[]', b'null', b'{"slots": [1700000000.0]}', b'{"v": 0, "slots": []}',
-    b'{"v": 1, "slots": "many"}', b'{"v": 1, "slots": ["x", null, true, NaN, Infinity], "blocked_until": "soon"}',
-    b'{"v": 1, "slots": [1%s, -1e400], "blocked_until": 1e400}' % (b'0' * 400), b'[' * 100000,
-])
-def test_bad_state_file_counts_as_empty_and_is_rewritten(directory, clock, content):
-    budget = make(directory, clock)
-    budget.acquire()
-    with open(state_path(directory), 'wb') as f:
-        f.write(content)
-    assert [budget.acquire(timeout=0) for n in range(3)] == [0.0] * 3
-    with open(state_path(directory)) as f:
-        assert json.load(f) == {'v': 1, 'slots': [T0] * 3, 'blocked_until': 0.0}
-
-
-def test_slots_after_a_gap_longer_than_the_window_are_dropped(directory, clock):
-    os.mkdir(directory, 0o700)
-    with open(state_path(directory), 'w') as f:
-        json.dump({'v': 1, 'slots': [T0 - 70, T0 - 10, T0 + 50, T0 + 100, T0 + 200, T0 + 210, T0 + 220], 'blocked_until': T0 + 61}, f)
-    budget = make(directory, clock)
-    assert budget.acquire() == 100.0  # T0 - 70 has expired; from T0 + 200 on, slots sit past a gap
-    with open(state_path(directory)) as f:
-        assert json.load(f) == {'v': 1, 'slots': [T0 - 10, T0 + 50, T0 + 100, T0 + 100], 'blocked_until': 0.0}
-
-
-def test_clock_jumped_back_drops_slots_and_blocks_from_the_future(directory, clock):
-    budget = make(directory, clock)
-    for n in range(3):
-        budget.acquire()
-    budget.sync(retry_after=50.0)
-    clock.now = T0 - 3600  # the wall clock went back an hour
-    assert [budget.acquire(timeout=0) for n in range(3)] == [0.0] * 3
-
-
-# ---- unsafe places: one warning, then a budget for this process only -----------------------
-
-def check_falls_back(directory, clock, problem):
-    warnings = []
-    budget = make(directory, clock, warn=warnings.append)
-    budget.acquire()
-    budget.acquire()
-    budget.sync(limit=3, remaining=0)
-    with pytest.raises(BudgetTimeout):
-        budget.acquire(timeout=59)
-    assert budget.path is None and len(warnings) == 1
-    (warning,) = warnings
-    assert directory in warning and problem in warning and '\n' not in warning and TOKEN not in warning
-    return budget
-
-
-def test_symlinked_directory_refused(tmp_path, clock):
-    real = tmp_path / 'real'
-    real.mkdir(mode=0o700)
-    link = tmp_path / 'link'
-    link.symlink_to(real)
-    check_falls_back(str(link), clock, 'is a symbolic link')
-    assert os.listdir(str(real)) == []
-
-
-def test_directory_open_to_others_refused_and_left_alone(tmp_path, clock):
-    shared = tmp_path / 'shared'
-    shared.mkdir()
-    shared.chmod(0o755)
-    check_falls_back(str(shared), clock, 'is open to group or others (mode 0755, needs 0700)')
-    assert stat.S_IMODE(shared.stat().st_mode) == 0o755 and os.listdir(str(shared)) == []
-
-
-def test_directory_of_another_user_refused(directory, clock, monkeypatch):
-    os.mkdir(directory, 0o700)
-    uid = os.getuid()
-    monkeypatch.setattr(_budget.os, 'getuid', lambda: uid + 1)
-    check_falls_back(directory, clock, 'belongs to uid %d, not to this user (uid %d)' % (uid, uid + 1))
-
-
-def test_directory_that_cannot_be_created(tmp_path, clock):
-    check_falls_back(str(tmp_path / 'missing' / 'budget'), clock, 'cannot be created')
-
-
-def test_symlinked_state_file_refused(directory, clock, tmp_path):
-    os.mkdir(directory, 0o700)
-    target = tmp_path / 'target'
-    target.write_text('keep')
-    os.symlink(str(target), state_path(directory))
-    check_falls_back(directory, clock, 'cannot use %s' % state_path(directory))
-    assert target.read_text() == 'keep'
-
-
-def test_in_process_budget_shared_within_the_process(tmp_path, clock):
-    shared = tmp_path / 'shared'
-    shared.mkdir()
-    shared.chmod(0o755)
-    first, second = make(str(shared), clock), make(str(shared), clock)
-    first.acquire()
-    first.acquire()
-    second.acquire()
-    with pytest.raises(BudgetTimeout):
-        second.acquire(timeout=0)
-    assert make(str(shared), clock, token='another').acquire(timeout=0) == 0.0
-
-
-def test_without_fcntl_no_file_one_budget_per_process(directory, clock, monkeypatch):
-    monkeypatch.setattr(_budget, 'fcntl', None)
-    budget = make(directory, clock)
-    assert [budget.acquire() for n in range(4)] == [0.0, 0.0, 0.0, 60.0]
-    assert budget.path is None and not os.path.exists(directory)
-
-
-def test_default_directory(tmp_path, monkeypatch):
-    runtime = tmp_path / 'run'
-    runtime.mkdir()
-    monkeypatch.setenv('XDG_RUNTIME_DIR', str(runtime))
-    monkeypatch.setenv('TMPDIR', str(tmp_path / 'tmp'))
-    assert _budget.default_directory() == str(runtime / 'altostrat.cloud')
-    uid = os.getuid()
-    monkeypatch.setattr(_budget.os, 'getuid', lambda: uid + 1)  # XDG_RUNTIME_DIR of someone else
-    assert _budget.default_directory() == str(tmp_path / 'tmp' / ('altostrat.cloud-%d' % (uid + 1)))
-    monkeypatch.setenv('XDG_RUNTIME_DIR', str(tmp_path / 'nowhere'))
-    monkeypatch.delenv('TMPDIR')
-    assert _budget.default_directory() == '/tmp/altostrat.cloud-%d' % (uid + 1)
-
-
-# ---- across real processes ---------------------------------------------------------------
-
-PROCESSES, EACH, PER_WINDOW, WINDOW, EPSILON = 4, 12, 10, 2.0, 0.005
-
-
-def _worker(directory, out, barrier):
-    """Acquire EACH slots as fast as possible; write down each slot (as the budget reserved it) and when acquire returned."""
-    budget = Budget(API, TOKEN, per_minute=PER_WINDOW, window=WINDOW, directory=directory)
-    barrier.wait(30)
-    lines = []
-    for n in range(EACH):
-        budget.acquire()
-        returned = time.time()
-        lines.append('%r %r\n' % (budget.last_slot, returned))
-    with open(out, 'w') as f:
-        f.writelines(lines)
-
-
-def test_processes_share_one_budget(tmp_path, monkeypatch):
-    directory = str(tmp_path / 'budget')
-    # spawn, not fork: pytest-xdist's worker has threads of its own. A spawned process imports this module
-    # afresh, without Ansible's collection loader: the collection is found on sys.path, which it inherits.
-    monkeypatch.syspath_prepend(COLLECTIONS)
-    context = multiprocessing.get_context('spawn')
-    barrier = context.Barrier(PROCESSES)
-    outs = [str(tmp_path / ('out-%d' % n)) for n in range(PROCESSES)]
-    workers = [context.Process(target=_worker, args=(directory, out, barrier)) for out in outs]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(30)
-    assert [worker.exitcode for worker in workers] == [0] * PROCESSES
-    slots = []
-    for out in outs:
-        with open(out) as f:
-            for line in f:
-                slot, returned = (float(field) for field in line.split())
-                assert returned >= slot - EPSILON  # it waited for its slot
-                slots.append(slot)
-    slots.sort()
-    assert len(slots) == PROCESSES * EACH
-    crowded = [(slots[i], slots[i + PER_WINDOW]) for i in range(len(slots) - PER_WINDOW)
-               if slots[i + PER_WINDOW] - slots[i] < WINDOW - EPSILON]
-    assert not crowded, '%d slots within %gs: %r' % (PER_WINDOW + 1, WINDOW, crowded[:3])
-    # 48 slots, 10 a window: windows start at 0, 2, 4, 6, 8 s; slack for a busy machine
-    assert slots[-1] - slots[0] < (len(slots) - 1) // PER_WINDOW * WINDOW + 1.5
-
-
 def test_a_process_that_wakes_late_takes_the_next_slot(directory):
     """On a busy machine a process may wake long after its slot: it does not send then (the slot stays spent) but
     takes the next, so that every request goes out within LATE of its slot and no minute of arrivals at the API
@@ -411,3 +188,67 @@ def test_a_process_starved_every_time_sends_after_a_few_tries(directory):
     budget.acquire()
     budget.acquire()
     assert 2 <= len(clock.sleeps) <= _budget.LATE_TRIES  # it tried again, but not for ever
+
+
+# ---- bounds: rate_limit, and a state that stays small whatever the server says ----------------
+
+@pytest.mark.parametrize('value', [_budget.MAX_RATE_LIMIT + 1, 3000000, 10 ** 12, -1, True, 1.5, 'many'])
+def test_rate_limit_out_of_bounds_refused_by_name(directory, clock, value):
+    with pytest.raises(AltostratInputError) as info:
+        make(directory, clock, per_minute=value)
+    assert str(info.value).startswith('rate_limit must be 0 (off) or a number of requests a minute up to 1000, got ')
+    assert not os.path.exists(directory)  # refused before anything was made
+
+
+def test_rate_limit_at_the_bound_accepted(directory, clock):
+    budget = make(directory, clock, per_minute=_budget.MAX_RATE_LIMIT)
+    assert [budget.acquire(timeout=0) for n in range(_budget.MAX_RATE_LIMIT)] == [0.0] * _budget.MAX_RATE_LIMIT
+    with pytest.raises(BudgetTimeout):
+        budget.acquire(timeout=59)
+
+
+def stored_slots(directory):
+    with open(state_path(directory)) as f:
+        return json.load(f)['slots']
+
+
+@pytest.mark.parametrize('headers', [
+    {'limit': 3000000, 'remaining': 0}, {'limit': 10 ** 12, 'remaining': -(10 ** 5)}, {'remaining': -5000},
+    {'limit': -7, 'remaining': -7}, {'limit': 10 ** 9, 'remaining': 10 ** 9 - 5000}, {'remaining': 1e300},
+])
+def test_state_stays_small_whatever_the_headers_say(directory, clock, headers):
+    """A server's X-RateLimit-* headers (huge, negative, weird) never put more than per_minute slots in the state."""
+    budget = make(directory, clock, per_minute=100)
+    for n in range(50):
+        budget.sync(**headers)
+        budget.sync(retry_after=1e9, **headers)
+        clock.advance(1)
+    assert len(stored_slots(directory)) <= 100
+    assert os.path.getsize(state_path(directory)) <= _budget_local.max_bytes(100)
+
+
+def test_a_full_window_of_the_servers_requests_is_per_minute_phantoms(directory, clock):
+    budget = make(directory, clock, per_minute=100)
+    budget.sync(limit=60, remaining=-3)  # below 0: as 0, all of the server's 60 are spent
+    assert len(stored_slots(directory)) == 60
+
+
+def test_past_slots_beyond_per_minute_are_forgotten(directory, clock):
+    """Only the last per_minute slots up to now decide the next one: more (left by a process with a larger rate_limit)
+    are not kept."""
+    budget = make(directory, clock, per_minute=500)
+    for n in range(500):
+        budget.acquire(timeout=0)
+        clock.advance(0.01)
+    budget = make(directory, clock, per_minute=3)
+    assert budget.acquire() == pytest.approx(60 - 5.0 + 0.01 * 497)  # the 3rd last of the 500 leaves the window
+    assert len(stored_slots(directory)) == 4
+
+
+def test_at_most_max_waiting_reservations_queue(directory, clock, monkeypatch):
+    monkeypatch.setattr(_budget_local, 'MAX_WAITING', 5)
+    waiters = [make(directory, clock, per_minute=1, sleep=no_sleep) for n in range(7)]
+    assert [w.acquire() for w in waiters[:6]] == [0.0, 60.0, 120.0, 180.0, 240.0, 300.0]  # 1 now, 5 waiting
+    with pytest.raises(BudgetTimeout, match=r'^5 requests already wait for the request budget \(1 requests a minute per'):
+        waiters[6].acquire()
+    assert len(stored_slots(directory)) == 6

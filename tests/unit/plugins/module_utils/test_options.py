@@ -11,13 +11,14 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._options import (
 from testkit.fakes import task_options as options
 
 def test_connection_args_env_fallback_and_no_log():
-    assert CONNECTION_ARGS['token']['no_log'] is True
-    assert not any(spec['no_log'] for name, spec in CONNECTION_ARGS.items() if name != 'token')
+    assert CONNECTION_ARGS['token']['no_log'] is True and CONNECTION_ARGS['rate_limit_store']['no_log'] is True
+    assert not any(spec['no_log'] for name, spec in CONNECTION_ARGS.items() if name not in ('token', 'rate_limit_store'))
     assert CONNECTION_ARGS['api_url']['default'] == 'https://v1.api.altostrat.io'
     envs = dict((name, spec['fallback'][1][0]) for name, spec in CONNECTION_ARGS.items())
     assert envs == {'api_url': 'ALTOSTRAT_API_URL', 'token': 'ALTOSTRAT_TOKEN', 'validate_certs': 'ALTOSTRAT_VALIDATE_CERTS',
                     'ca_path': 'ALTOSTRAT_CA_PATH', 'request_timeout': 'ALTOSTRAT_REQUEST_TIMEOUT',
-                    'http_retries': 'ALTOSTRAT_HTTP_RETRIES', 'rate_limit': 'ALTOSTRAT_RATE_LIMIT'}
+                    'http_retries': 'ALTOSTRAT_HTTP_RETRIES', 'rate_limit': 'ALTOSTRAT_RATE_LIMIT',
+                    'rate_limit_store': 'ALTOSTRAT_RATE_LIMIT_STORE'}
     assert set(CONNECTION_OPTIONS) == set(CONNECTION_ARGS)
 
 
@@ -65,3 +66,4 @@ def test_expected_status_typos_refused_before_the_client_exists(given, words):
     with pytest.raises(AltostratInputError) as info:
         check_options(options(expected_status=given))
     assert words in str(info.value) and '\n' not in str(info.value)
+

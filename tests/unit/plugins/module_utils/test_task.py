@@ -144,3 +144,23 @@ def test_one_bad_id_among_good_ones_sends_nothing(bad, wait, task_for):
 ])
 def test_expected_statuses_fail_closed_after_a_wait(wait, given, expected):
     assert expected_statuses(options(wait=wait, expected_status=given)) == expected
+
+
+def test_rate_limit_above_the_bound_refused_before_any_request(emulator):
+    with pytest.raises(AltostratInputError, match=r'^rate_limit must be 0 \(off\) or a number of requests a minute up to 1000, got 3000000\.$'):
+        Task(options(emulator, rate_limit=3000000))
+    assert emulator.count() == 0
+
+
+def test_rate_limit_store_makes_the_budget_shared_through_it(emulator, redis_server):
+    client = Task(options(emulator, rate_limit=60, rate_limit_store=redis_server.url)).client
+    client.get_run('fl_run_completed')
+    (slots,) = [key for key in redis_server.client().keys('*') if key.endswith(b':slots')]
+    assert redis_server.client().zcard(slots) == 1
+    assert client.budget.path is None  # not this machine's file
+
+
+def test_rate_limit_store_not_a_redis_url_refused_before_any_request(emulator):
+    with pytest.raises(AltostratInputError, match=r'^rate_limit_store must be a redis:// or rediss:// URL'):
+        Task(options(emulator, rate_limit=60, rate_limit_store='https://:pw@cache:6379'))
+    assert emulator.count() == 0

@@ -76,7 +76,7 @@ def test_defaults_and_environment_fallbacks():
 def test_the_arguments_are_the_modules_connection_options_and_the_watch_options():
     from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_OPTIONS
     names = set(_run_watch.source_option_specs())
-    assert names == (set(CONNECTION_OPTIONS) - {'http_retries'}) | {'rate_limit_store'} | set(_run_watch.WATCH_OPTIONS)
+    assert names == (set(CONNECTION_OPTIONS) - {'http_retries'}) | set(_run_watch.WATCH_OPTIONS)
 
 
 @pytest.mark.parametrize('args, named', [
@@ -88,7 +88,9 @@ def test_the_arguments_are_the_modules_connection_options_and_the_watch_options(
     ({'workflow_ids': ['fl_a'], 'emit_existing': 'perhaps'}, 'argument emit_existing must be a boolean'),
     ({'workflow_ids': ['fl_a'], 'logs': 'error'}, "argument logs must be one of errors, all, none, got 'error' (did you mean 'errors'?)"),
     ({'workflow_ids': ['fl_a'], 'rate_limit': -1}, 'argument rate_limit must be 0 (off)'),
-    ({'workflow_ids': ['fl_a'], 'request_timeout': 0}, 'argument request_timeout must be more than 0'),
+    ({'workflow_ids': ['fl_a'], 'rate_limit': 5000}, 'argument rate_limit must be 0 (off) or a number of requests a minute up to 1000'),
+    ({'workflow_ids': ['fl_a'], 'request_timeout': 0}, 'argument request_timeout must be between 0.1 and 3600'),
+    ({'workflow_ids': ['fl_a'], 'request_timeout': float('nan')}, 'argument request_timeout must be a finite number'),
     ({'workflow_ids': ['fl_a'], 'intervall': 5}, "argument intervall is not an argument of this source (did you mean 'interval'?)"),
     ({'workflow_ids': ['fl_a'], 'validate_certs': 'maybe'}, 'argument validate_certs must be a boolean'),
 ])
@@ -110,19 +112,10 @@ def test_rulebook_keys_are_left_alone():
     assert options(workflow_ids=['fl_a'], eda_feedback_queue=object())['workflow_ids'] == ['fl_a']
 
 
-def test_rate_limit_store_goes_to_a_client_that_takes_it(monkeypatch):
-    taken, warnings = {}, []
-
-    class StoreClient(Client):
-        def __init__(self, token, rate_limit_store=None, **kwargs):
-            taken['store'] = rate_limit_store
-            super().__init__(token, **kwargs)
-
-    got = options(workflow_ids=['fl_a'], rate_limit_store='redis://127.0.0.1:6379/0', rate_limit=0)
-    assert isinstance(source_client(got, warnings.append), Client) and warnings and 'rate_limit_store' in warnings[0]
-    monkeypatch.setattr(_run_watch, 'Client', StoreClient)
-    source_client(got, warnings.append)
-    assert taken == {'store': 'redis://127.0.0.1:6379/0'} and len(warnings) == 1
+def test_rate_limit_store_goes_to_the_client(redis_server):
+    got = options(workflow_ids=['fl_a'], rate_limit_store=redis_server.url, rate_limit=60)
+    client = source_client(got)
+    assert client.budget.path is None  # the shared store's budget, not this machine's file
 
 
 # ---- looks -------------------------------------------------------------------------------------------------------
