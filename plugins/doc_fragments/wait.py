@@ -50,7 +50,7 @@ options:
       - A wait on several runs pauses at least this times the number of runs still going (and at most
         O(max_poll_interval)); the loop polls one run per pause, so a fleet's wait stays within the request budget.
       - The last pause is cut short so that the last poll goes out a second before the deadline (half the time left,
-        when less), with that long to be answered.
+        when less), with that long to be answered; a wait that runs out ends at the deadline.
       - From 0.1 to 3600.
     type: float
     default: 1

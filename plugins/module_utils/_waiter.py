@@ -106,8 +106,10 @@ class Waiter:
             run_id = likely_first(pending, last)
             if run_id in looked or failures:
                 waited, left = deadline.elapsed(), deadline.left()
-                if left <= 0 or final:
-                    raise self._timed_out(run_ids, pending, last, error, waited)
+                if left <= 0 or final:  # a wait that ran out ends at its deadline, not before it
+                    if left > 0:
+                        self.sleep(left)
+                    raise self._timed_out(run_ids, pending, last, error, deadline.elapsed())
                 if waited >= next_progress:
                     next_progress = waited + PROGRESS_EVERY
                     self.progress(_progress_line(waited, run_ids, pending, last))

@@ -72,12 +72,12 @@ def test_timed_out_wait_returns_the_last_run_and_elapsed_from_the_start(emulator
     with pytest.raises(AltostratTimeoutError) as info:
         task.settle(['fl_run_forever'])
     assert info.value.run['status'] == 'running'
-    # polls at 0, 1 and 2 s; the last one LAST_POLL (1 s) before the deadline
-    assert clock.sleeps == pytest.approx([1.0, 1.0])
+    # polls at 0, 1 and 2 s (the last one LAST_POLL, 1 s, before the deadline), then the end at the deadline
+    assert clock.sleeps == pytest.approx([1.0, 1.0, 1.0])
     assert emulator.count() == 3
     result = task.failure(info.value, ['fl_run_forever'], many=True)
     assert result['runs'][0]['status'] == 'running' and result['runs'][0]['logs'] == []
-    assert result['elapsed'] == pytest.approx(2.0)
+    assert result['elapsed'] == pytest.approx(3.0)
 
 
 def test_elapsed_counts_from_the_start_handed_down_not_from_the_client(emulator, clock):

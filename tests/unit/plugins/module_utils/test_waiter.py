@@ -138,13 +138,14 @@ def test_timeout_reports_last_run_and_elapsed(clock):
     sleeps = clock.sleeps
     assert sleeps[:10] == pytest.approx([1.0] * 10)
     assert sleeps[10:13] == pytest.approx([1.0, 1.1, 1.21])
-    assert 24 <= sum(sleeps) <= 24.5 and sleeps[-1] < sleeps[-2]
-    assert client.calls[-1][1] == clock() == pytest.approx(start + sum(sleeps))
-    assert len(client.calls) == len(sleeps) + 1
+    last_poll = client.calls[-1][1] - start
+    assert 24 <= last_poll <= 24.5  # the last poll goes out a second (or half the time left) before the deadline
+    assert clock() == pytest.approx(start + 25) and sum(sleeps) == pytest.approx(25)  # the wait ends at the deadline
+    assert len(client.calls) == len(sleeps)
     assert exc.run == {'id': 'a', 'status': 'running', 'logs': []}
     assert exc.runs == [exc.run]
-    assert exc.elapsed == pytest.approx(sum(sleeps))
-    assert str(exc) == 'Wait timed out after %.1f s (wait_timeout=25s) on run a (running).' % sum(sleeps)
+    assert exc.elapsed == pytest.approx(25)
+    assert str(exc) == 'Wait timed out after 25.0 s (wait_timeout=25s) on run a (running).'
 
 
 def test_sleeps_never_exceed_time_left(clock):
@@ -152,8 +153,9 @@ def test_sleeps_never_exceed_time_left(clock):
     start = clock()
     with pytest.raises(AltostratTimeoutError):
         wait(waiter, ['a'])
-    assert clock.sleeps == pytest.approx([5.0, 1.5])  # the last poll goes out LAST_POLL (1 s) before the deadline
-    assert clock() == pytest.approx(start + 6.5)
+    # the last poll goes out LAST_POLL (1 s) before the deadline, and the wait ends at the deadline
+    assert clock.sleeps == pytest.approx([5.0, 1.5, 1.0])
+    assert clock() == pytest.approx(start + 7.5)
 
 
 def test_zero_timeout_polls_once(clock):
@@ -175,7 +177,7 @@ def test_slow_polls_eat_into_the_deadline(clock):
     with pytest.raises(AltostratTimeoutError) as info:
         wait(waiter, ['a'])
     # poll 0-4, pause 1, poll 5-9, pause 0.5 (half the 1 s left), final poll 9.5-13.5 (a real client's is cut at 10)
-    assert clock.sleeps == pytest.approx([1.0, 0.5])
+    assert clock.sleeps == pytest.approx([1.0, 0.5])  # no time left to sleep after it
     assert info.value.elapsed == pytest.approx(13.5) and clock() - start == pytest.approx(13.5)
     assert len(client.calls) == 3
 
@@ -224,10 +226,10 @@ def test_api_down_for_good_times_out_at_the_deadline_naming_the_error(clock):
     with pytest.raises(AltostratTimeoutError) as info:
         wait(waiter, ['a'])
     exc = info.value
-    assert clock() == pytest.approx(start + 599) and client.calls[-1][1] == pytest.approx(start + 599)
+    assert clock() == pytest.approx(start + 600) and client.calls[-1][1] == pytest.approx(start + 599)
     assert len(client.calls) <= 600 / 15 + 6  # no hammering: about one request per max_poll_interval
     assert exc.run == {'id': 'a', 'status': 'running', 'logs': []} and exc.error is error
-    assert str(exc) == ('Wait timed out after 599.0 s (wait_timeout=600s) on run a (running); the last poll failed: '
+    assert str(exc) == ('Wait timed out after 600.0 s (wait_timeout=600s) on run a (running); the last poll failed: '
                         'GET /workflows/runs/a failed: HTTP 503 Service Unavailable: Server Error.')
 
 
@@ -292,7 +294,7 @@ def test_several_runs_timeout_names_pending(clock):
     client, waiter, _unused, _unused = make({'a': ['completed'], 'b': ['running'], 'c': ['pending']}, clock, wait_timeout=5)
     with pytest.raises(AltostratTimeoutError) as info:
         wait(waiter, ['a', 'b', 'c'])
-    assert str(info.value).startswith('Wait timed out after 4.0 s (wait_timeout=5s) on 2 of 3 runs: b running, c not polled yet')
+    assert str(info.value).startswith('Wait timed out after 5.0 s (wait_timeout=5s) on 2 of 3 runs: b running, c not polled yet')
     assert str(info.value).count(' b ') == 1  # each run named once
     assert [r and r['status'] for r in info.value.runs] == ['completed', 'running', None]
     assert info.value.run['id'] == 'b'
