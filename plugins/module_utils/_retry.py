@@ -112,4 +112,3 @@ class Retrier:
             since, failed = self.trouble
             self.trouble = None
             self.warn('The Altostrat API answers again, after %.0f s and %d failed request(s).' % (self.clock() - since, failed))
-

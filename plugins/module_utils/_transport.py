@@ -314,4 +314,3 @@ _DNS_HINTS = ('Name or service not known', 'nodename nor servname', 'getaddrinfo
 def _too_big(call, status, size):
     return call.error('%s: HTTP %d answer is larger than %d MiB (%d bytes); refusing to read it.'
                       % (call.where, status, MAX_BODY_BYTES // (1024 * 1024), size), status=status)
-

@@ -147,4 +147,3 @@ def test_non_ascii_digit_retry_after_is_ignored():
     with pytest.raises(AltostratAPIError) as info:
         decode(503, 'Unavailable', {'Retry-After': '\xb2'}, b'{}', Call('GET', PATH))
     assert info.value.transient and info.value.retry_after is None
-

@@ -10,6 +10,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._options import (
 
 from testkit.fakes import task_options as options
 
+
 def test_connection_args_env_fallback_and_no_log():
     assert CONNECTION_ARGS['token']['no_log'] is True and CONNECTION_ARGS['rate_limit_store']['no_log'] is True
     assert not any(spec['no_log'] for name, spec in CONNECTION_ARGS.items() if name not in ('token', 'rate_limit_store'))
@@ -66,4 +67,3 @@ def test_expected_status_typos_refused_before_the_client_exists(given, words):
     with pytest.raises(AltostratInputError) as info:
         check_options(options(expected_status=given))
     assert words in str(info.value) and '\n' not in str(info.value)
-

@@ -186,8 +186,12 @@ def test_settle_writes_to_the_file_for_a_module_and_leaves_an_explicit_callback_
 def test_a_path_that_is_not_a_regular_file_never_blocks_nor_is_written(kind, tmp_path):
     target, path = tmp_path / 'target', tmp_path / 'progress'
     target.write_text('')
-    {'fifo': lambda: os.mkfifo(str(path)), 'directory': lambda: path.mkdir(),
-     'symlink': lambda: path.symlink_to(target)}[kind]()
+    if kind == 'fifo':
+        os.mkfifo(str(path))
+    elif kind == 'directory':
+        path.mkdir()
+    else:
+        path.symlink_to(target)
     writer = ProgressWriter(str(path))
     if kind == 'fifo':  # a reader, so that a blocking open would succeed, and a write be made
         reader = os.open(str(path), os.O_RDONLY | os.O_NONBLOCK)

@@ -1,7 +1,6 @@
 """The transport: auth, secrecy, redirects, TLS and proxy settings, error messages, body reads and checks."""
 
 import gzip
-import json
 import os
 import traceback
 import types
@@ -10,7 +9,7 @@ import zlib
 import pytest
 import requests
 import yaml
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _transport
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client, check_run
@@ -467,7 +466,6 @@ def test_token_echoed_by_the_server_is_redacted(status, headers, body, make_clie
     assert '********' in str(info.value)
     if status == 401:
         assert info.value.api_message == 'bad token ******** given'
-
 
 
 def test_non_ascii_digit_content_length_is_ignored(clock):

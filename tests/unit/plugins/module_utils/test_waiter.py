@@ -352,7 +352,7 @@ def test_parallel_fetch_bounded(clock, monkeypatch):
     gate = threading.Barrier(_waiter.MAX_WORKERS, timeout=5)
 
     class Tracking(ScriptedClient):
-        def get_run(self, run_id, deadline=None):
+        def get_run(self, run_id, retry=True):
             with lock:
                 active[0] += 1
                 peak[0] = max(peak[0], active[0])
@@ -362,7 +362,7 @@ def test_parallel_fetch_bounded(clock, monkeypatch):
                 pass
             with lock:
                 active[0] -= 1
-            return ScriptedClient.get_run(self, run_id, deadline)
+            return ScriptedClient.get_run(self, run_id, retry)
 
     ids = ['r%d' % i for i in range(8)]
     client = Tracking(dict((i, ['completed']) for i in ids), clock)

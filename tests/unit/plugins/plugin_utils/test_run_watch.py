@@ -8,7 +8,6 @@ import uuid
 
 import pytest
 
-from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError
 from ansible_collections.altostrat.cloud.plugins.plugin_utils import _run_watch
 from ansible_collections.altostrat.cloud.plugins.plugin_utils._run_watch import (
