@@ -197,10 +197,12 @@ def test_store_stopped_mid_way_no_failure_one_warning_each_then_local(redis_serv
     directories = [str(tmp_path / ('machine-%d' % n)) for n in range(3)]
     kill = functools.partial(os.kill, redis_server.proc.pid, signal.SIGKILL)
     results = run_processes(tmp_path, directories, each, 4, 2.0, store=redis_server.url, stop_store_after=(3, kill))
+    assert results[0][0][-1][2] == 'LocalStore'  # the process that stopped the store went on without it
     for lines, warnings in results:
         assert len(lines) == each  # every request got a slot
-        assert len(warnings) == 1, warnings
-        assert 'redis://127.0.0.1:%d/0 cannot be used' % redis_server.port in warnings[0]
-        assert PASSWORD not in warnings[0]
         kinds = [kind for slot, returned, kind in lines]
-        assert kinds[-1] == 'LocalStore' and kinds == sorted(kinds, key=kinds.index)  # Redis, then local to the end
+        assert kinds == sorted(kinds, key=kinds.index)  # Redis, then (once it is gone) local to the end
+        # one warning in a process that met the stopped store (a busy machine may let another finish before the stop)
+        assert len(warnings) == (1 if kinds[-1] == 'LocalStore' else 0), warnings
+        for warning in warnings:
+            assert 'redis://127.0.0.1:%d/0 cannot be used' % redis_server.port in warning and PASSWORD not in warning
