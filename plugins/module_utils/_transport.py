@@ -109,6 +109,7 @@ class Watchdog:
     def __init__(self, seconds):
         self.seconds = seconds
         self.conn = None
+        self.sock = None  # the attempt's socket, kept here: http.client forgets it on a "Connection: close" answer
         self.fired = False
         self.done = threading.Event()
 
@@ -130,7 +131,7 @@ class Watchdog:
             return
         self.fired = True
         while not self.done.is_set():
-            sock = getattr(self.conn, 'sock', None)
+            sock = self.sock
             if sock is not None:
                 try:
                     socket.socket.shutdown(sock, socket.SHUT_RDWR)  # the plain socket's, under TLS too
@@ -139,15 +140,35 @@ class Watchdog:
             self.done.wait(0.05)
 
 
+def _watched_connection(connection_class):
+    class WatchedConnection(connection_class):
+        def connect(self):
+            super(WatchedConnection, self).connect()
+            watchdog = getattr(_CURRENT, 'watchdog', None)
+            if watchdog is not None:
+                watchdog.sock = self.sock
+    return WatchedConnection
+
+
 def _watched(pool_class):
     class WatchedPool(pool_class):
+        ConnectionCls = _watched_connection(pool_class.ConnectionCls)
+
         def _get_conn(self, *args, **kwargs):
             conn = super(WatchedPool, self)._get_conn(*args, **kwargs)
             watchdog = getattr(_CURRENT, 'watchdog', None)
             if watchdog is not None:
-                watchdog.conn = conn
+                watchdog.conn, watchdog.sock = conn, getattr(conn, 'sock', None)  # a kept-alive connection's
             return conn
     return WatchedPool
+
+
+class NoRedirectSession(requests.Session if requests else object):
+    """A session that never looks at a redirect itself: ``requests`` reads a redirect's whole body to follow it, even
+    with ``allow_redirects=False``; here the transport decides, without reading it."""
+
+    def get_redirect_target(self, resp):
+        return None
 
 
 _POOLS = {'http': _watched(HTTPConnectionPool), 'https': _watched(HTTPSConnectionPool)} if requests else {}
@@ -178,7 +199,7 @@ class Transport:
         self.request_timeout = float(request_timeout)
         self.clock = clock
         self.token = check_token(token)
-        self.session = requests.Session()
+        self.session = NoRedirectSession()
         self.session.trust_env = False  # no ~/.netrc; proxies and CA bundle are applied below
         for prefix in ('https://', 'http://'):
             self.session.mount(prefix, WatchedAdapter())
@@ -265,7 +286,7 @@ class Transport:
         if length is not None and length > MAX_BODY_BYTES:
             raise _too_big(call, status, length)
         reader = getattr(response.raw, 'read1', None) or response.raw.read
-        sock = getattr(getattr(response.raw, '_connection', None), 'sock', None)
+        sock = watchdog.sock or getattr(getattr(response.raw, '_connection', None), 'sock', None)
         chunks, size = [], 0
         try:
             while True:
@@ -273,7 +294,10 @@ class Transport:
                 if left <= 0 or watchdog.fired:
                     break
                 if sock is not None:
-                    sock.settimeout(left)
+                    try:
+                        sock.settimeout(left)
+                    except OSError:  # http.client closed its socket object (Connection: close): the watchdog still cuts
+                        sock = None
                 chunk = reader(_CHUNK, decode_content=True)
                 if not chunk:
                     if not watchdog.fired:

@@ -26,9 +26,10 @@ OTHER_BODY = {'id': 'fl_run_ok', 'status': 'completed', 'logs': []}
 HUGE = 17 * 1024 * 1024   # over the 16 MiB cap
 MANY = 600000             # JSON values, over the 500,000 cap
 DEEP = 500                # levels of nesting, over the 64 allowed
+DRIP_FOR = 25.0           # the longest a drip goes on (far past any deadline of the tests)
 LOOP_BODY = 300 * 1024 * 1024  # what a redirect of the loop says its body holds (then drips it)
 DRIP = 2.0                # seconds between two bytes of a dripping status line or header (as in issue 14)
-BODY_DRIP = 2.5           # ... of a dripping body: under a read timeout of 3 s, so only a cut of the whole request ends it
+BODY_DRIP = 2.5           # ... of a dripping body: under a read timeout of 3 s; only a cut of the request ends it
 
 Request = collections.namedtuple('Request', 'at method path query auth')
 
@@ -49,7 +50,7 @@ def _json(body):
 
 
 class Exchange:
-    """One request being answered: what was asked, and ways to answer, slowly or not (every wait ends with the server)."""
+    """One request being answered: what was asked, and ways to answer, slowly or not (a wait ends with the server)."""
 
     def __init__(self, server, sock, method, path, query, auth):
         self.server, self.sock = server, sock
@@ -72,15 +73,18 @@ class Exchange:
             return False
 
     def drip(self, data, every):
-        """Send ``data`` one byte every ``every`` seconds (until the client or the server is gone)."""
+        """Send ``data`` one byte every ``every`` seconds (until the client or the server is gone, or DRIP_FOR seconds
+        have passed: then it hangs up, so that a client that waits for it shows up as a slow task, not a stuck play)."""
+        ends = time.monotonic() + DRIP_FOR
         for index in range(len(data)):
-            if self.server.stopping.wait(every) or not self.send(data[index:index + 1]):
+            if self.server.stopping.wait(every) or time.monotonic() > ends or not self.send(data[index:index + 1]):
                 return False
         return True
 
     def answer(self, body, status=200, reason='OK', headers=None):
         raw = body if isinstance(body, bytes) else _json(body)
-        self.send(self.head(status, reason, dict({'Content-Type': 'application/json'}, **(headers or {})), len(raw)) + raw)
+        headers = dict({'Content-Type': 'application/json'}, **(headers or {}))
+        self.send(self.head(status, reason, headers, len(raw)) + raw)
 
     def redirect(self, location, status=302, length=0):
         """A redirect to ``location``; with ``length`` its body claims that many bytes, and then drips them."""
@@ -140,7 +144,7 @@ def _huge(ex):
     raw = _json(run(ex.run_id))
     if ex.send(ex.head(headers={'Content-Type': 'application/json'}) + raw[:-1]):
         blank = b' ' * (1024 * 1024)
-        for _ in range(HUGE // len(blank)):
+        for _unused in range(HUGE // len(blank)):
             if not ex.send(blank):
                 return
         ex.send(raw[-1:])
@@ -167,7 +171,8 @@ BEHAVIOURS = {
     'fl_run_ok': _to_other,           # the other origin answers a completed fl_run_ok: only the origin check stops it
     'fl_run_redirother': _to_other,   # the issue's case: the other origin answers fl_run_ok
     'fl_run_mine': lambda ex: ex.answer(run('fl_run_theirs')),
-    'fl_run_dupkey': lambda ex: ex.answer(b'{"id": "fl_run_dupkey", "status": "failed", "logs": [], "status": "completed"}'),
+    'fl_run_dupkey': lambda ex: ex.answer(b'{"id": "fl_run_dupkey", "status": "failed", "logs": [], '
+                                          b'"status": "completed"}'),
     'fl_run_deep': lambda ex: ex.answer(_json(run(ex.run_id))[:-1] + b', "x": ' + b'[' * DEEP + b']' * DEEP + b'}'),
     'fl_run_many': lambda ex: ex.answer(_json(run(ex.run_id))[:-1] + b', "x": [' + b','.join([b'0'] * MANY) + b']}'),
     'fl_run_huge': _huge,
@@ -191,14 +196,14 @@ class _Handler(socketserver.BaseRequestHandler):
                 header = reader.readline(65537)
                 if header in (b'\r\n', b'\n', b''):
                     break
-                name, _, value = header.decode('latin-1').partition(':')
+                name, _unused, value = header.decode('latin-1').partition(':')
                 headers[name.strip().lower()] = value.strip()
             length = int(headers.get('content-length') or 0)
             if length:
                 reader.read(length)
         finally:
             reader.close()
-        method, (path, _, query) = line[0], line[1].partition('?')
+        method, (path, _unused, query) = line[0], line[1].partition('?')
         server = self.server
         server.requests.append(Request(time.time(), method, path, query, headers.get('authorization', '')))
         ex = Exchange(server, self.request, method, path, query, headers.get('authorization', ''))
@@ -253,7 +258,7 @@ def misbehaving_servers():
             thread.join(5)
 
 
-if __name__ == '__main__':  # pragma: no cover - try it by hand: curl -v http://127.0.0.1:<port>/workflows/runs/fl_run_loop
+if __name__ == '__main__':  # pragma: no cover - by hand: curl -v http://127.0.0.1:<port>/workflows/runs/fl_run_hop
     with misbehaving_servers() as (main_server, other_server):
         print(main_server.url, other_server.url)
         threading.Event().wait()
