@@ -29,8 +29,6 @@ MUTATIONS = [
     (MU + '_retry.py', "            self.budget.acquire(timeout=None if not deadline.bounded else deadline.left())\n",
      "            self.budget.acquire(timeout=None)\n", "a budget wait past the deadline"),
     (MU + '_waiter.py', "                if left <= 0 or final:", "                if left <= -5:", "a wait overruns its deadline"),
-    (MU + '_task.py', "task_started(clock) if started is None else started", "clock()",
-     "the deadline counts from the module's start, not the task's"),
     (MU + '_task.py', "result = dict(msg=str(exc), elapsed=self.elapsed(), **extra)", "result = dict(msg=str(exc), **extra)",
      "a failed task returns no elapsed"),
     # redirects

@@ -14,12 +14,8 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import math
-import os
 import time
 
-# The wall-clock time (epoch seconds) at which the action plugin on the controller started the task; a module that
-# runs on the controller counts its deadline and ``elapsed`` from then, not from its own (later) start.
-STARTED_ENV = 'ALTOSTRAT_TASK_STARTED'
 
 
 class Deadline:
@@ -43,13 +39,3 @@ class Deadline:
     def bounded(self):
         return self.at != math.inf
 
-
-def task_started(clock=time.monotonic, wall=time.time, environ=None):
-    """When this task started, on ``clock``: the action plugin's ``ALTOSTRAT_TASK_STARTED`` if it is a time of the
-    last minute (same machine, same task), else now."""
-    now = clock()
-    try:
-        ago = wall() - float((os.environ if environ is None else environ).get(STARTED_ENV, ''))
-    except ValueError:
-        return now
-    return now - ago if 0.0 <= ago <= 60.0 else now

@@ -17,7 +17,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client
-from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline, task_started
+from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
 from ansible_collections.altostrat.cloud.plugins.module_utils._options import check_options
 from ansible_collections.altostrat.cloud.plugins.module_utils._progress import progress_writer
@@ -38,14 +38,15 @@ class Task:
     """The options of one task (module params or lookup options alike), its ``deadline``, ``client`` and ``seen`` runs.
 
     ``clock``, ``sleep`` and ``budget`` go to the ``Client``; ``started`` (a ``clock()`` value) is when the task
-    started, by default what the action plugin handed down (``_deadline.task_started``).
+    started, by default now (a module counts from its own start: a controller busy starting processes must not
+    leave a short wait no time for its first request).
     """
 
     def __init__(self, options, warn=None, clock=time.monotonic, started=None, **client_kwargs):
         check_options(options)
         self.options = options
         self.warn = warn
-        self.deadline = Deadline(options['wait_timeout'], clock, task_started(clock) if started is None else started)
+        self.deadline = Deadline(options['wait_timeout'], clock, started)
         self.client = Client(token=options['token'], api_url=options['api_url'], validate_certs=options['validate_certs'],
                              ca_path=options['ca_path'], request_timeout=options['request_timeout'],
                              http_retries=options['http_retries'], rate_limit=options['rate_limit'],

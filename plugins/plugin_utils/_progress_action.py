@@ -13,9 +13,6 @@ Not chosen: the action plugin polling the API itself (extra requests, the token 
 ``async_status`` (a module run per look, and the waiter's state lost between them); the module's own
 stdout/stderr (Ansible reads them only once the module has ended).
 
-On the controller it also hands the module the time the task started (``ALTOSTRAT_TASK_STARTED``), so that the
-task's one deadline and ``elapsed`` count from then, not from the module's own later start (``_deadline.py``).
-
 How, when the module runs on the controller, without ``async``, at ``-v`` or more (``shows_progress()``):
 
 * it makes a private file (``mkstemp`` in Ansible's local temp dir, mode 0600) and names it in
@@ -57,7 +54,6 @@ from ansible import constants as C
 from ansible.plugins.action.normal import ActionModule as NormalAction
 from ansible.utils.display import Display
 
-from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import STARTED_ENV
 from ansible_collections.altostrat.cloud.plugins.module_utils._progress import LINE_LIMIT, PROGRESS_ENV
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_line
 
@@ -93,7 +89,6 @@ class ProgressActionBase(NormalAction):
     MODULE = None  # the module's FQCN, which starts each line shown
 
     _progress_file = None
-    _started = None  # when the task started (epoch seconds): a module on the controller counts its deadline from then
 
     def shows_progress(self):
         """Whether to show progress for this task: see the module docstring."""
@@ -101,7 +96,6 @@ class ProgressActionBase(NormalAction):
         return verbose and not self._task.async_val and runs_on_controller(self._connection)
 
     def run(self, tmp=None, task_vars=None):
-        self._started = time.time()
         if not self.shows_progress():
             return super(ProgressActionBase, self).run(tmp, task_vars)
         try:
@@ -163,8 +157,6 @@ class ProgressActionBase(NormalAction):
 
     def _compute_environment_string(self, raw_environment_out=None):
         extra = {}
-        if self._started is not None and runs_on_controller(self._connection):
-            extra[STARTED_ENV] = '%.6f' % self._started
         if self._progress_file is not None:
             extra[PROGRESS_ENV] = self._progress_file
         if not extra:
