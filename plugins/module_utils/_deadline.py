@@ -17,7 +17,6 @@ import math
 import time
 
 
-
 class Deadline:
     """``seconds`` from ``started`` (a ``clock()`` value, by default now) on ``clock``; None: no end."""
 
@@ -38,4 +37,3 @@ class Deadline:
     @property
     def bounded(self):
         return self.at != math.inf
-
