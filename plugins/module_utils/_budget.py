@@ -162,21 +162,23 @@ class Budget:
             return None
         return max(0.0, self._bound[1] - (self.clock() - self._bound[0]))
 
-    def acquire(self, timeout=None):
-        """Reserve the next free slot for one request and sleep until it; return seconds slept.
+    def acquire(self, timeout=None, paced=False):
+        """Reserve the next free slot for one request and sleep until it; return seconds slept. ``paced``: the request is
+        a wait's poll, whose slot is at least ``window / per_minute`` after the one before it (``_budget_local``).
 
         Raise BudgetTimeout (without reserving) if that slot lies more than ``timeout`` seconds away (None: no bound).
         A process that wakes more than ``LATE`` seconds after its slot (a busy machine) does not send in it: the
         slot stays spent and it takes the next one, so that every request goes out within ``LATE`` of its slot and
         no minute of arrivals at the API holds more than the budget (the window is ``LATE`` and more over a minute).
+        A process whose slot a 429's block has covered while it slept takes the first slot after the block.
         """
         if not self.enabled:
             return 0.0
-        slept = 0.0
+        slept, late = 0.0, 0
         self._bound = (self.clock(), timeout)
-        for attempt in range(1, LATE_TRIES + 1):
+        while True:
             left = self._left()
-            wait, slot = self._use('reserve', left)
+            wait, slot = self._use('reserve', left, paced)
             if wait is None:
                 raise BudgetTimeout('%d requests already wait for the request budget (%s per API token): no more may queue.'
                                     % (_budget_local.MAX_WAITING, self._rate()), timeout=left)
@@ -188,9 +190,11 @@ class Budget:
             if wait > 0:
                 self.sleep(wait)
                 slept += wait
-            if attempt == LATE_TRIES or self.clock() - reserved - wait <= LATE:
+                if not self._use('confirm', slot, self._left()):
+                    continue  # a 429's block came in over the slot: take the first one after it
+            late += 1
+            if late == LATE_TRIES or self.clock() - reserved - wait <= LATE:
                 return slept
-        return slept  # pragma: no cover - the loop returns
 
     def sync(self, limit=None, remaining=None, retry_after=None):
         """Take the server's view into account, from an answer's X-RateLimit-Limit / X-RateLimit-Remaining

@@ -17,6 +17,18 @@ naming the problem, the caller warns once and keeps a budget in this process's m
 the process (``refused``), and the file is left as it is. It is never silently reset: a file that
 other processes share is not emptied because one of them cannot read it.
 
+*Pacing*: a slot is at least ``window / per_minute`` after the slot before it (one second at 60 a
+minute) when it is for a wait's poll (``paced``) while the window holds ``BUSY`` of the budget or more
+(reserved slots included), and for every request while other machines spend
+the token, as the server's count shows (a request this machine did not send in the server's current
+window, whose start is learnt from a 429's reset or from its count falling; without a store, they are
+known only that way). Paced polls queue behind the reads and starts before them, so that a fleet's
+waits spread over the minute and each poll goes out as late as the queue makes it, when its run is
+more likely to have ended; one-off reads and starts still go out together while the budget allows.
+
+A slot reserved before a 429's block came in is given up when its process wakes (``confirm``): it
+takes the first slot after the block instead of sending into it.
+
 The state stays small whatever the server's headers say: slots up to now beyond the last
 ``per_minute`` no longer decide anything and are dropped, phantom slots from the server's headers
 are at most ``per_minute`` (at most ``_budget.MAX_RATE_LIMIT``), and at most ``MAX_WAITING``
@@ -39,10 +51,12 @@ try:
 except ImportError:  # pragma: no cover - not POSIX: one budget per process
     fcntl = None
 
-FORMAT = 1
+FORMAT = 2  # version 1 (before pacing) is read and upgraded
 DIRECTORY_NAME = 'altostrat.cloud'
 MAX_WAITING = 4096  # reservations queued ahead of now (one per waiting process); more: the next waiter is refused
 SLOT_BYTES = 32  # the most one slot takes in the file ("1700000000.1234567," is 19)
+BUSY = 1 / 3.0  # the share of per_minute in the window (reserved slots included) from which polls are paced
+OTHERS = 1  # requests in the server's window that this machine did not send: others spend the token, pace
 _MEMORY = {}  # state name -> state, for budgets kept in this process
 _MEMORY_LOCK = threading.Lock()
 _REFUSED = {}  # state file path -> the problem found with it: this process keeps its budget in memory
@@ -104,8 +118,14 @@ def _number(value):
     return value
 
 
+_TIMES = ('blocked_until', 'seen', 'seen_used', 'window_start', 'others')  # besides 'v' and 'slots'
+
+
 def new_state():
-    return {'v': FORMAT, 'slots': [], 'blocked_until': 0.0}
+    """No slot; ``seen``/``seen_used``: when the server last said how many
+    requests its window holds, and that count; ``window_start``: when the server's window began, as far as is known;
+    ``others``: when the server's count last showed requests from elsewhere (0.0: never)."""
+    return dict({'v': FORMAT, 'slots': []}, **{name: 0.0 for name in _TIMES})
 
 
 def parse(data):
@@ -116,12 +136,14 @@ def parse(data):
         raw = json.loads(data.decode('utf-8'))
     except (ValueError, RecursionError):
         raise ValueError('is not JSON')
-    if not isinstance(raw, dict) or raw.get('v') != FORMAT or set(raw) != {'v', 'slots', 'blocked_until'}:
+    if isinstance(raw, dict) and raw.get('v') == 1 and set(raw) == {'v', 'slots', 'blocked_until'}:
+        raw = dict(new_state(), slots=raw['slots'], blocked_until=raw['blocked_until'])  # before pacing
+    if not isinstance(raw, dict) or raw.get('v') != FORMAT or set(raw) != set(new_state()):
         raise ValueError('is not a request budget (format %d)' % FORMAT)
     slots = raw['slots']
-    if not isinstance(slots, list) or any(_number(slot) is None for slot in slots) or _number(raw['blocked_until']) is None:
+    if not isinstance(slots, list) or any(_number(value) is None for value in slots + [raw[name] for name in _TIMES]):
         raise ValueError('holds something other than times')
-    return {'v': FORMAT, 'slots': sorted(slots), 'blocked_until': raw['blocked_until']}
+    return dict(raw, slots=sorted(slots))
 
 
 def clean(state, now, window, per_minute):
@@ -145,18 +167,24 @@ def clean(state, now, window, per_minute):
     blocked = state['blocked_until']
     state['slots'] = slots
     state['blocked_until'] = blocked if now < blocked <= now + window else 0.0
+    for name in _TIMES[1:]:  # times from a clock that jumped back are forgotten
+        if state[name] > now:
+            state[name] = 0.0
     return state
 
 
-def reserve(state, now, per_minute, window, left):
+def reserve(state, now, per_minute, window, left, paced=False):
     """The slot policy: ``(wait, slot)`` of the earliest free slot, reserved (appended to ``state``) if it is at most
-    ``left`` seconds away (None: any); ``(wait, None)`` if not; ``(None, None)`` if MAX_WAITING wait already."""
+    ``left`` seconds away (None: any); ``(wait, None)`` if not; ``(None, None)`` if MAX_WAITING wait already.
+    ``paced``: for a wait's poll (see above)."""
     slots = state['slots']
     if len(slots) - bisect.bisect_right(slots, now) >= MAX_WAITING:
         return None, None
     slot = max(now, state['blocked_until'], slots[-1] if slots else now)
     if len(slots) >= per_minute:
         slot = max(slot, slots[-per_minute] + window)
+    if slots and (paced and len(slots) >= per_minute * BUSY or state['others'] > now - window):
+        slot = max(slot, slots[-1] + window / per_minute)
     wait = slot - now
     if left is not None and wait > left:
         return wait, None
@@ -164,23 +192,36 @@ def reserve(state, now, per_minute, window, left):
     return wait, slot
 
 
+def confirm(state, slot):
+    """Whether ``slot`` may still be used: False if a block (a 429) has come in over it since it was reserved."""
+    return not state['blocked_until'] > slot
+
+
 def merge(state, now, window, used, block):
     """Fold in the server's view: ``used`` requests in its window (at most per_minute), no request for ``block`` s.
 
-    As many of ``used`` as the state does not hold up to now become phantom slots: at now, or with a
-    ``block`` one window before the server's window ends, so that they expire with it. Return whether it changed.
+    As many of ``used`` as the state does not hold up to now become phantom slots, at the start of the
+    server's window (now if not known), so that they expire with it. ``OTHERS`` or more requests in the
+    server's window that the state does not hold mean that others spend the token: pacing (see above).
+    Return whether it changed.
     """
-    slots, changed = state['slots'], False
+    slots = state['slots']
+    if block > 0:  # the server's window ends when the block does (Retry-After is whole seconds: up to 1 s later)
+        state['window_start'] = now + block - window - 1.0
+    elif state['seen'] and used < state['seen_used']:
+        state['window_start'] = state['seen']  # the count fell: a new window began since the last answer
+    state['seen'], state['seen_used'] = now, used
+    start = state['window_start'] if state['window_start'] > now - window else None
     held = bisect.bisect_right(slots, now)  # the slots up to now (all are later than now - window)
+    if used - (held - (bisect.bisect_left(slots, start) if start is not None else 0)) >= OTHERS:
+        state['others'] = now
     if used > held:
-        at = now + block - window if block > 0 else now
+        at = max(start, now - window) if start is not None else now
         where = bisect.bisect_right(slots, at)
         slots[where:where] = [at] * (used - held)
-        changed = True
     if block > 0 and now + block > state['blocked_until']:
         state['blocked_until'] = now + block
-        changed = True
-    return changed
+    return True
 
 
 def _read_capped(fd, cap):
@@ -215,11 +256,14 @@ class LocalStore:
         self.clock = clock
         self.where = path or 'this process'
 
-    def reserve(self, per_minute, window, left):
-        return self._update(per_minute, window, lambda state, now: (reserve(state, now, per_minute, window, left), None))
+    def reserve(self, per_minute, window, left, paced=False):
+        return self._update(per_minute, window, lambda state, now: (reserve(state, now, per_minute, window, left, paced), None))
 
     def sync(self, per_minute, window, used, block, left=None):
         self._update(per_minute, window, lambda state, now: (None, merge(state, now, window, used, block)))
+
+    def confirm(self, per_minute, window, slot, left=None):
+        return self._update(per_minute, window, lambda state, now: (confirm(state, slot), False))
 
     def _update(self, per_minute, window, change):
         """Run ``change(state, now) -> (result, changed)`` on the clean state, locked; store it if changed.

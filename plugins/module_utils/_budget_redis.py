@@ -29,6 +29,7 @@ import traceback
 
 from urllib.parse import urlsplit
 
+from ansible_collections.altostrat.cloud.plugins.module_utils._budget_local import BUSY
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_line
 
@@ -62,9 +63,9 @@ local function keep(upto)
 end
 """
 
-# ARGV: window, per_minute, left (negative: no bound), most waiting. Returns {outcome, wait, slot}.
+# ARGV: window, per_minute, left (negative: no bound), most waiting, paced (1 or 0), busy. Returns {outcome, wait, slot}.
 RESERVE = _PRELUDE + """
-local per_minute, left, most_waiting = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local per_minute, left, most_waiting, paced = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1'
 local past = redis.call('ZCOUNT', slots, '-inf', now)
 if past > per_minute then redis.call('ZREMRANGEBYRANK', slots, 0, past - per_minute - 1); past = per_minute end
 local total = redis.call('ZCARD', slots)
@@ -75,6 +76,7 @@ if blocked > slot and blocked <= now + window then slot = blocked end
 if total > 0 then
   local last = tonumber(redis.call('ZRANGE', slots, -1, -1, 'WITHSCORES')[2])
   if last > slot then slot = last end
+  if paced and total >= per_minute * tonumber(ARGV[6]) and last + window / per_minute > slot then slot = last + window / per_minute end
   if total >= per_minute then
     local nth = tonumber(redis.call('ZRANGE', slots, -per_minute, -per_minute, 'WITHSCORES')[2])
     if nth + window > slot then slot = nth + window end
@@ -103,6 +105,13 @@ if block > 0 and now + block > tonumber(redis.call('HGET', meta, 'blocked') or '
 end
 keep(now + block)
 return added
+"""
+
+# ARGV: window, slot. Returns 1 if the slot may still be used, 0 if a block (a 429) has come in over it.
+CONFIRM = _PRELUDE + """
+local blocked = tonumber(redis.call('HGET', meta, 'blocked') or '0')
+if blocked > tonumber(ARGV[2]) then return 0 end
+return 1
 """
 
 
@@ -145,8 +154,9 @@ class RedisStore:
         self._client = None
         self._secret = urlsplit(url).password
 
-    def reserve(self, per_minute, window, left):
-        outcome, wait, slot = self._run(RESERVE, [window, per_minute, -1 if left is None else left, self.most_waiting], left)
+    def reserve(self, per_minute, window, left, paced=False):
+        outcome, wait, slot = self._run(RESERVE, [window, per_minute, -1 if left is None else left, self.most_waiting,
+                                                  1 if paced else 0, BUSY], left)
         outcome = outcome.decode('ascii') if isinstance(outcome, bytes) else outcome
         if outcome == 'full':
             return None, None
@@ -156,6 +166,9 @@ class RedisStore:
 
     def sync(self, per_minute, window, used, block, left=None):
         self._run(SYNC, [window, used, block], left)
+
+    def confirm(self, per_minute, window, slot, left=None):
+        return self._run(CONFIRM, [window, slot], left) == 1
 
     def _connection(self, left):
         """The standing client; a one-off with a shorter timeout when the task has less than STORE_TIMEOUT left."""

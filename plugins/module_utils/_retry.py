@@ -54,14 +54,14 @@ class Retrier:
         self.trouble = None  # (first failure time, failed attempts) while requests keep failing
         self.resent = 0  # attempts of the last request that may have reached the server but got no good answer
 
-    def request(self, method, path, params=None, json_body=None, headers=None, retry=True, deadline=None):
+    def request(self, method, path, params=None, json_body=None, headers=None, retry=True, deadline=None, paced=False):
         """The ``Answer`` of a request, by ``deadline`` (a ``Deadline``); ``retry=False`` sends it once unless the API
-        throttled it. A redirect within the API's origin is followed, at most MAX_REDIRECTS times, each hop a request
+        throttled it; ``paced``: a wait's poll (``Budget.acquire``). A redirect within the API's origin is followed, at most MAX_REDIRECTS times, each hop a request
         of its own (from the budget, within the deadline)."""
         attempt = throttled = hops = self.resent = 0
         url = None
         while True:
-            self.budget.acquire(timeout=None if not deadline.bounded else deadline.left())
+            self.budget.acquire(timeout=None if not deadline.bounded else deadline.left(), paced=paced)
             try:
                 answer = self.transport.send(method, path, params, json_body, headers, deadline, url)
             except AltostratAPIError as exc:

@@ -120,7 +120,7 @@ class Waiter:
                 self.sleep(pause)
             looked.add(run_id)
             try:
-                run = self.client.get_run(run_id, retry=False)
+                run = self.client.get_run(run_id, retry=False, paced=True)
             except BudgetTimeout as exc:  # no request slot before the deadline: the wait still ends at it, not before
                 self.sleep(deadline.left())
                 raise self._timed_out(run_ids, pending, last, error or exc, deadline.elapsed())

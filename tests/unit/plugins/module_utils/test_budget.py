@@ -102,9 +102,9 @@ def test_sync_adds_phantoms_for_requests_the_budget_did_not_see(directory, clock
     budget.acquire()
     budget.acquire()
     budget.sync(limit=10, remaining=5)  # the server saw 5, this budget 2: 3 from elsewhere
-    assert [budget.acquire(timeout=0) for n in range(5)] == [0.0] * 5
+    assert [budget.acquire() for n in range(5)] == [6.0] * 5  # others spend the token: paced, 60 s / 10 apart
     with pytest.raises(BudgetTimeout):
-        budget.acquire(timeout=59)
+        budget.acquire(timeout=29)  # 10 in the window until T0 + 60 (now T0 + 30)
 
 
 def test_sync_caps_at_the_smaller_limit(directory, clock):
@@ -113,10 +113,10 @@ def test_sync_caps_at_the_smaller_limit(directory, clock):
     budget.sync(remaining=115)
     assert [budget.acquire(timeout=0) for n in range(10)] == [0.0] * 10
     other = make(directory, clock, per_minute=10, token='another-token')
-    other.sync(limit=4, remaining=0)  # a smaller server limit, all used: 4 phantoms
-    assert [other.acquire(timeout=0) for n in range(6)] == [0.0] * 6
+    other.sync(limit=4, remaining=0)  # a smaller server limit, all used: 4 phantoms (and others spend the token)
+    assert [other.acquire() for n in range(6)] == [6.0] * 6
     with pytest.raises(BudgetTimeout):
-        other.acquire(timeout=59)
+        other.acquire(timeout=23)  # 10 in the window until T0 + 60 (now T0 + 36)
 
 
 def test_sync_retry_after_blocks_everyone(directory, clock):
@@ -131,7 +131,7 @@ def test_sync_429_phantoms_expire_when_the_servers_window_ends(directory, clock)
     budget = make(directory, clock, per_minute=10)
     budget.sync(limit=10, remaining=0, retry_after=5.0)  # another controller used the whole window; it ends in 5 s
     assert budget.acquire() == 5.0  # not a whole window later
-    assert [budget.acquire(timeout=0) for n in range(9)] == [0.0] * 9
+    assert [budget.acquire() for n in range(9)] == [6.0] * 9  # others spend the token: paced over the window
 
 
 def test_sync_retry_after_at_most_one_window(directory, clock):
@@ -140,21 +140,45 @@ def test_sync_retry_after_at_most_one_window(directory, clock):
     assert budget.acquire() == 60.0
 
 
-def test_sync_leaves_the_file_alone_when_the_server_agrees(directory, clock):
+def test_a_server_that_agrees_adds_no_slot_and_no_pacing(directory, clock):
     budget = make(directory, clock, per_minute=10)
     budget.acquire()
     budget.acquire()
-    path = state_path(directory)
-    os.utime(path, (1, 1))
-    with open(path, 'rb') as f:
-        before = f.read()
     for kwargs in ({'limit': 10, 'remaining': 8}, {'limit': 10, 'remaining': 9}, {'remaining': 10},
                    {'limit': None, 'remaining': None, 'retry_after': None}, {'retry_after': 0.0},
                    {'limit': 'x', 'remaining': True, 'retry_after': float('nan')}):
         budget.sync(**kwargs)
-    assert os.stat(path).st_mtime == 1
-    with open(path, 'rb') as f:
-        assert f.read() == before
+    assert stored_slots(directory) == [T0, T0]
+    assert [budget.acquire(timeout=0) for n in range(8)] == [0.0] * 8  # a machine alone is never paced
+
+
+# ---- pacing -------------------------------------------------------------------------------
+
+def test_polls_are_paced_once_the_window_holds_a_third_of_the_budget(directory, clock):
+    budget = make(directory, clock, per_minute=60, sleep=no_sleep)  # the clock stays at T0
+    assert [budget.acquire(paced=True) for n in range(20)] == [0.0] * 20  # a wait alone polls as it likes
+    assert [budget.acquire(paced=True) for n in range(3)] == [1.0, 2.0, 3.0]  # then a second apart (60 s / 60)
+    assert budget.acquire() == 3.0  # a read is not paced, but queues behind them: first come, first served
+    assert budget.acquire(paced=True) == 4.0
+
+
+def test_a_slot_covered_by_a_block_while_its_process_slept_is_given_up(directory):
+    """A 429 that comes in while a process sleeps until its slot: it does not send into the block, but takes the first
+    slot after it."""
+    other = None
+
+    class Blocked(FakeClock):
+        def sleep(self, seconds):
+            if self.sleeps:
+                return FakeClock.sleep(self, seconds)
+            FakeClock.sleep(self, 45.0)
+            other.sync(limit=60, remaining=0, retry_after=30.0)  # at T0 + 45: no request before T0 + 75
+            self.now += seconds - 45.0
+
+    clock = Blocked(T0)
+    budget, other = make(directory, clock, per_minute=60), make(directory, clock, per_minute=60)
+    assert [budget.acquire(timeout=0) for n in range(60)] == [0.0] * 60
+    assert budget.acquire() == 75.0 and clock.now == T0 + 75  # its slot at T0 + 60 lay in the block
 
 
 def test_a_process_that_wakes_late_takes_the_next_slot(directory):

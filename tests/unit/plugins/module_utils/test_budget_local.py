@@ -64,7 +64,7 @@ def test_slots_after_a_gap_longer_than_the_window_are_dropped(directory, clock):
     budget = make(directory, clock)
     assert budget.acquire() == 100.0  # T0 - 70 has expired; from T0 + 200 on, slots sit past a gap
     with open(state_path(directory)) as f:
-        assert json.load(f) == {'v': 1, 'slots': [T0 - 10, T0 + 50, T0 + 100, T0 + 100], 'blocked_until': 0.0}
+        assert json.load(f) == dict(_budget_local.new_state(), slots=[T0 - 10, T0 + 50, T0 + 100, T0 + 100])  # upgraded
 
 
 def test_clock_jumped_back_drops_slots_and_blocks_from_the_future(directory, clock):
@@ -285,3 +285,24 @@ def test_processes_share_one_budget(tmp_path):
     slots.sort()
     # 48 slots, 10 a window: windows start at 0, 2, 4, 6, 8 s; slack for a busy machine
     assert slots[-1] - slots[0] < (len(slots) - 1) // per_window * window + 1.5
+
+
+def test_the_servers_window_starts_where_its_count_fell_or_its_block_ends():
+    state = _budget_local.new_state()
+    _budget_local.merge(state, T0, 60.0, 10, 0.0)
+    assert state['window_start'] == 0.0  # not known yet
+    _budget_local.merge(state, T0 + 20, 60.0, 30, 0.0)
+    _budget_local.merge(state, T0 + 25, 60.0, 2, 0.0)  # the count fell: a window began after T0 + 20
+    assert state['window_start'] == T0 + 20
+    _budget_local.merge(state, T0 + 70, 60.0, 60, 12.0)  # a 429: the window ends in 12 s (whole seconds: 1 s margin)
+    assert state['window_start'] == T0 + 70 + 12 - 60 - 1
+
+
+def test_others_are_seen_only_from_requests_this_machine_did_not_send():
+    state = _budget_local.new_state()
+    assert _budget_local.reserve(state, T0, 60, 60.0, None) == (0.0, T0)
+    _budget_local.merge(state, T0, 60.0, 1, 0.0)
+    assert state['others'] == 0.0  # the server counts the one request this machine sent
+    _budget_local.merge(state, T0 + 1, 60.0, 2, 0.0)
+    assert state['others'] == T0 + 1  # one it did not send
+    assert _budget_local.reserve(state, T0 + 1, 60, 60.0, None) == (1.0, T0 + 2)  # every request paced now

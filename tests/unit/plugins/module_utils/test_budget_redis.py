@@ -79,6 +79,21 @@ def test_the_apis_word_is_shared(redis_server, tmp_path):
     assert [other.acquire(timeout=6) <= 5 for n in range(9)] == [True] * 9
 
 
+def test_polls_are_paced_in_the_store_once_it_is_busy(redis_server, tmp_path):
+    first, second = on(redis_server, tmp_path, 'a', per_minute=60), on(redis_server, tmp_path, 'b', per_minute=60)
+    assert [budget.acquire(paced=True) for budget in (first, second) for n in range(10)] == [0.0] * 20
+    waits = [first.acquire(paced=True), second.acquire(paced=True), first.acquire()]
+    assert [round(wait) for wait in waits] == [1, 2, 2]  # polls a second apart; a read queues behind them, not paced
+
+
+def test_a_block_over_a_reserved_slot_is_seen_when_its_process_wakes(redis_server, tmp_path):
+    told = on(redis_server, tmp_path, 'a', per_minute=60)
+    assert [told.acquire(timeout=0) for n in range(60)] == [0.0] * 60
+    blocks = [lambda: told.sync(limit=60, remaining=0, retry_after=60.0)]  # a 429 while the other machine sleeps
+    waiter = on(redis_server, tmp_path, 'b', per_minute=60, sleep=lambda seconds: blocks and blocks.pop()())
+    assert 119 < waiter.acquire() <= 121  # its slot, a window after the first, lay in the block: the next after it
+
+
 def test_keys_are_a_hash_and_expire(redis_server, tmp_path):
     budget = on(redis_server, tmp_path)
     client = redis_server.client()

@@ -27,7 +27,7 @@ class RecordingBudget:
     def __init__(self):
         self.acquired, self.synced = [], []
 
-    def acquire(self, timeout=None):
+    def acquire(self, timeout=None, paced=False):
         self.acquired.append(timeout)
         return 0.0
 
@@ -219,7 +219,7 @@ def test_budget_timeout_propagates_without_a_request(make_client, clock):
     from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
 
     class FullBudget(RecordingBudget):
-        def acquire(self, timeout=None):
+        def acquire(self, timeout=None, paced=False):
             raise BudgetTimeout('no request slot free within %s s' % timeout)
 
     client = make_client('http://api.test', budget=FullBudget(), deadline=Deadline(5, clock))

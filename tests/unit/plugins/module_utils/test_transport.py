@@ -111,7 +111,7 @@ class CountingBudget:
     def __init__(self):
         self.acquired = 0
 
-    def acquire(self, timeout=None):
+    def acquire(self, timeout=None, paced=False):
         self.acquired += 1
         return 0.0
 

@@ -47,7 +47,7 @@ class ScriptedClient:
         self.retries = []
         self.lock = threading.Lock()
 
-    def get_run(self, run_id, retry=True):
+    def get_run(self, run_id, retry=True, paced=False):
         with self.lock:
             self.calls.append((run_id, self.clock(), self.deadline.at))
             self.retries.append(retry)
@@ -168,7 +168,7 @@ def test_zero_timeout_polls_once(clock):
 def test_slow_polls_eat_into_the_deadline(clock):
     """Time spent inside a poll counts: the pause is cut to what is left."""
     class SlowClient(ScriptedClient):
-        def get_run(self, run_id, retry=True):
+        def get_run(self, run_id, retry=True, paced=False):
             self.clock.advance(4)
             return ScriptedClient.get_run(self, run_id, retry)
     client = SlowClient({'a': ['running']}, clock, wait_timeout=10)
@@ -352,7 +352,7 @@ def test_parallel_fetch_bounded(clock, monkeypatch):
     gate = threading.Barrier(_waiter.MAX_WORKERS, timeout=5)
 
     class Tracking(ScriptedClient):
-        def get_run(self, run_id, retry=True):
+        def get_run(self, run_id, retry=True, paced=False):
             with lock:
                 active[0] += 1
                 peak[0] = max(peak[0], active[0])
@@ -420,7 +420,7 @@ def test_fleet_costs_about_one_request_per_run(clock):
     start = clock()
 
     class Fleet(ScriptedClient):
-        def get_run(self, run_id, retry=True):
+        def get_run(self, run_id, retry=True, paced=False):
             self.calls.append((run_id, self.clock(), self.deadline.at))
             index = int(run_id[1:])
             status = 'completed' if self.clock() >= start + index + 120 else 'running'
