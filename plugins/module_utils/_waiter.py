@@ -25,9 +25,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
-    AltostratAPIError, AltostratRunError, AltostratTimeoutError)
+    AltostratAPIError, AltostratRunError, AltostratTimeoutError, BudgetTimeout)
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import AWAITING, KNOWN_STATUSES, TERMINAL, describe
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id, one_line
 
