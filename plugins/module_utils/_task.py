@@ -21,7 +21,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import D
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
 from ansible_collections.altostrat.cloud.plugins.module_utils._options import check_options
 from ansible_collections.altostrat.cloud.plugins.module_utils._progress import progress_writer
-from ansible_collections.altostrat.cloud.plugins.module_utils._runs import check_expected, filter_logs
+from ansible_collections.altostrat.cloud.plugins.module_utils._runs import check_expected, trim_steps
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import ANY, check_id
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, get_runs
 
@@ -74,14 +74,14 @@ class Task:
             runs = [known[run_id] for run_id in run_ids] if known else get_runs(self.client, run_ids)
             self.seen.update(zip(run_ids, runs))
         for run in self.seen.values():
-            filter_logs(run, options['logs'])
+            trim_steps(run, options['logs'])
         check_expected(runs, expected_statuses(options))
         return runs
 
     def failure(self, exc, run_ids=(), many=False, **extra):
         """What a task that failed with ``exc`` returns: ``msg``, the last runs seen, ``elapsed``, the API's answer."""
         for run in self.seen.values():
-            filter_logs(run, self.options['logs'])
+            trim_steps(run, self.options['logs'])
         result = dict(msg=str(exc), elapsed=self.elapsed(), **extra)
         result.update(failure_data(exc))
         runs = [self.seen.get(run_id) for run_id in run_ids]
