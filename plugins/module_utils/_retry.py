@@ -44,7 +44,7 @@ def jitter(seconds):
 class Retrier:
     """Sends requests through ``transport``, spending from ``budget``, retrying as described above."""
 
-    def __init__(self, transport, budget, http_retries=5, clock=None, sleep=None, warn=None):
+    def __init__(self, transport, budget, http_retries, clock=None, sleep=None, warn=None):
         self.transport = transport
         self.budget = budget
         self.http_retries = int(http_retries)

@@ -20,8 +20,6 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_i
 TERMINAL = frozenset(('completed', 'failed'))
 AWAITING = 'awaiting_ui_interaction'
 KNOWN_STATUSES = ('pending', 'running', 'completed', 'failed', AWAITING)
-LOG_MODES = ('all', 'errors', 'none')
-ON_INTERACTION = ('stop', 'wait', 'fail')
 
 
 def failed_steps(run):

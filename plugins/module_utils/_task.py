@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""One task's work with the API, for the modules and the lookup alike: options checked, a deadline made once when the
-task starts, a client bound by it, runs read or waited on and asserted, and a failure turned into a result.
+"""One task's work with the API, for the modules and the lookup alike: the module with its options, options checked, a
+deadline made once when the task starts, a client bound by it, runs read or waited on and asserted, and a failure
+turned into a result.
 
 ``elapsed`` in every result, failed or not, is measured from the deadline's start; a failed task returns the last
 state seen of each run (``seen``), whatever failed.
@@ -16,14 +17,27 @@ __metaclass__ = type
 
 import time
 
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client
 from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import check_options
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_ARGS, WAIT_ARGS, check_options
 from ansible_collections.altostrat.cloud.plugins.module_utils._progress import progress_writer
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import check_expected, trim_steps
+from ansible_collections.altostrat.cloud.plugins.module_utils._transport import REQUESTS_IMPORT_ERROR
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import ANY, check_id
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, get_runs
+
+
+def altostrat_module(argument_spec, **kwargs):
+    """An AnsibleModule with the connection and wait options added, in check mode too; ends at once without requests."""
+    spec = dict(CONNECTION_ARGS, **WAIT_ARGS)
+    spec.update(argument_spec)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+    if REQUESTS_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    return module
 
 
 def expected_statuses(options):

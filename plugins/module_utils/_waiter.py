@@ -27,6 +27,7 @@ __metaclass__ = type
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratRunError, AltostratTimeoutError, BudgetTimeout)
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import DEFAULTS
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import AWAITING, KNOWN_STATUSES, TERMINAL, describe
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id, one_line
 
@@ -78,8 +79,8 @@ class Waiter:
     """Wait for runs to end, by the client's deadline (the task's); ``seen`` (a dict the caller may keep) holds the
     last state seen of each run, also after a failed wait."""
 
-    def __init__(self, client, poll_interval=1.0, max_poll_interval=15.0, on_interaction='stop', warn=None, progress=None,
-                 sleep=None, seen=None):
+    def __init__(self, client, poll_interval=DEFAULTS['poll_interval'], max_poll_interval=DEFAULTS['max_poll_interval'],
+                 on_interaction=DEFAULTS['on_interaction'], warn=None, progress=None, sleep=None, seen=None):
         self.client = client
         self.deadline = client.deadline
         self.poll_interval = max(float(poll_interval), 0.1)

@@ -191,8 +191,7 @@ api_message:
 '''
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import altostrat_module
-from ansible_collections.altostrat.cloud.plugins.module_utils._task import Task
+from ansible_collections.altostrat.cloud.plugins.module_utils._task import Task, altostrat_module
 
 STARTS = ('workflow_id', 'rerun_run_id', 'resume_run_id')
 

@@ -208,8 +208,7 @@ api_message:
 '''
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import altostrat_module
-from ansible_collections.altostrat.cloud.plugins.module_utils._task import Task
+from ansible_collections.altostrat.cloud.plugins.module_utils._task import Task, altostrat_module
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import KNOWN_STATUSES
 
 
