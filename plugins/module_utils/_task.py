@@ -71,8 +71,9 @@ class Task:
     def elapsed(self):
         return round(self.deadline.elapsed(), 3)
 
-    def settle(self, run_ids, progress=None, known=None):
-        """Fetch or wait on runs, check their status (``expected_statuses``), trim their logs; return them.
+    def read_and_check(self, run_ids, progress=None, known=None):
+        """The runs ``run_ids``: read (or, with ``wait``, waited on until they end), their steps trimmed as ``logs``
+        says, and checked: AltostratRunError unless each status is one of ``expected_statuses``.
 
         Without ``progress`` (a module), progress lines go to the action plugin's file when it gave one.
         """

@@ -100,7 +100,9 @@ class Waiter:
         deadline, last = self.deadline, self.seen
         looked = set(run_id for run_id in run_ids if run_id in last)  # the next poll of one of these waits a pause
         failures, error = 0, None  # failed polls in a row, and the last one
-        pending = [run_id for run_id in run_ids if not self._done(last.get(run_id))]
+        for run_id in run_ids:
+            self._fail_if_it_needs_a_person(last.get(run_id))
+        pending = [run_id for run_id in run_ids if not self._wait_over(last.get(run_id))]
         next_progress, final = PROGRESS_EVERY, False
         while pending:
             run_id = likely_first(pending, last)
@@ -132,21 +134,21 @@ class Waiter:
             failures, error = 0, None
             self._note_unknown(last.get(run_id), run)
             last[run_id] = run
-            if self._done(run):
+            self._fail_if_it_needs_a_person(run)
+            if self._wait_over(run):
                 pending.remove(run_id)
         return [last[run_id] for run_id in order]
 
-    def _done(self, run):
-        if run is None:
-            return False
-        status = run.get('status')
-        if status in TERMINAL:
-            return True
-        if status == AWAITING and self.on_interaction != 'wait':
-            if self.on_interaction == 'fail':
-                raise AltostratRunError('Stopped waiting (on_interaction=fail): %s.' % describe(run), run=run)
-            return True
-        return False
+    def _wait_over(self, run):
+        """Whether the wait on ``run`` (None: not seen yet) is over: it ended, or it needs a person and
+        ``on_interaction`` is not ``wait``."""
+        status = (run or {}).get('status')
+        return status in TERMINAL or (status == AWAITING and self.on_interaction != 'wait')
+
+    def _fail_if_it_needs_a_person(self, run):
+        """With ``on_interaction=fail``, AltostratRunError when ``run`` needs a person to answer in the UI."""
+        if run is not None and run.get('status') == AWAITING and self.on_interaction == 'fail':
+            raise AltostratRunError('Stopped waiting (on_interaction=fail): %s.' % describe(run), run=run)
 
     def _note_unknown(self, before, run):
         status = run.get('status')

@@ -243,7 +243,7 @@ def main():
         # a replay of a run an earlier task started changes nothing; one of this task's own lost first attempt does
         started = dict(idempotency_key=key, replayed=replayed, changed=not replayed or task.client.own_replay)
         run_ids = [run['id']]
-        runs = task.settle(run_ids, known={run['id']: run})
+        runs = task.read_and_check(run_ids, known={run['id']: run})
     except AltostratError as exc:
         module.fail_json(**task.failure(exc, run_ids, **started))
     module.exit_json(run=runs[0], elapsed=task.elapsed(), **started)
