@@ -190,9 +190,9 @@ def _progress_line(waited, run_ids, pending, last):
 
 
 def _progress_state(run, template):
-    """A run's status and number of log entries (``steps``) in ``template``, or ``not polled yet``."""
+    """A run's status and number of steps in ``template``, or ``not polled yet``."""
     if run is None:
         return 'not polled yet'
-    logs = run.get('logs')
-    count = len(logs) if isinstance(logs, list) else 0
+    steps = run.get('logs')
+    count = len(steps) if isinstance(steps, list) else 0
     return template % (_status(run), '%d step%s' % (count, '' if count == 1 else 's'))

@@ -12,6 +12,7 @@ import yaml
 from ansible_collections.altostrat.cloud.plugins.doc_fragments import connection, wait
 from ansible_collections.altostrat.cloud.plugins.module_utils._options import (
     BOUNDS, CONNECTION_ARGS, CONNECTION_OPTIONS, DEFAULTS, INI_SECTION, NOT_IN_INI, VAR_PREFIX, WAIT_ARGS, env_var)
+from ansible_collections.altostrat.cloud.plugins.module_utils._progress import PROGRESS_ENV
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import KNOWN_STATUSES
 from ansible_collections.altostrat.cloud.plugins.plugin_utils._run_watch import LOG_CHOICES, source_option_specs
 
@@ -132,3 +133,12 @@ def test_the_awx_credential_type_injects_the_modules_environment_variables():
     fields = dict((field['id'], field) for field in ctype['inputs']['fields'])
     assert ctype['injectors']['env'] and set(ctype['injectors']['env']) == set(env_var(name) for name in fields)
     assert fields['api_url']['default'] == DEFAULTS['api_url']
+
+
+def test_every_environment_variable_named_anywhere_is_one_the_collection_reads():
+    known = set(env for _unused, _unused, env in CONNECTION_OPTIONS.values()) | {PROGRESS_ENV}
+    for folder in ('plugins', 'extensions', 'roles', 'meta', 'docs/docsite'):
+        for path in (ROOT / folder).rglob('*'):
+            if path.is_file() and path.suffix in ('.py', '.yml', '.yaml', '.rst', '.md'):
+                assert set(re.findall(r'ALTOSTRAT_[A-Z_]*[A-Z]', path.read_text())) <= known, path
+    assert set(re.findall(r'ALTOSTRAT_[A-Z_]*[A-Z]', (ROOT / 'README.md').read_text())) <= known
