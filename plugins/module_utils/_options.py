@@ -23,6 +23,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._budget import MAX
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_statuses
 
+SHORTEST = 0.1  # seconds: the least any time option may be
 HOUR = 3600.0
 WEEK = 7 * 24 * HOUR
 DEFAULT_API_URL = 'https://v1.api.altostrat.io'
@@ -76,12 +77,12 @@ DEFAULTS = dict((name, spec.get('default')) for name, spec in dict(CONNECTION_AR
 
 # name: (lowest, highest) a number option may be; floats must also be finite
 BOUNDS = {
-    'request_timeout': (0.1, HOUR),
+    'request_timeout': (SHORTEST, HOUR),
     'http_retries': (0, 100),
     'rate_limit': (0, MAX_RATE_LIMIT),
-    'wait_timeout': (0.1, WEEK),
-    'poll_interval': (0.1, HOUR),
-    'max_poll_interval': (0.1, HOUR),
+    'wait_timeout': (SHORTEST, WEEK),
+    'poll_interval': (SHORTEST, HOUR),
+    'max_poll_interval': (SHORTEST, HOUR),
 }
 
 

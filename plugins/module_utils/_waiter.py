@@ -27,7 +27,7 @@ __metaclass__ = type
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratRunError, AltostratTimeoutError, BudgetTimeout)
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import DEFAULTS
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import DEFAULTS, SHORTEST
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import AWAITING, KNOWN_STATUSES, TERMINAL, describe
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id, one_line
 
@@ -83,7 +83,7 @@ class Waiter:
                  on_interaction=DEFAULTS['on_interaction'], warn=None, progress=None, sleep=None, seen=None):
         self.client = client
         self.deadline = client.deadline
-        self.poll_interval = max(float(poll_interval), 0.1)
+        self.poll_interval = max(float(poll_interval), SHORTEST)
         self.max_poll_interval = max(float(max_poll_interval), self.poll_interval)
         self.on_interaction = on_interaction
         self.warn = warn or (lambda message: None)
