@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""Action plugin of the module altostrat.cloud.workflow_run: the module as ``normal`` runs it, and, when it runs on the
-controller, the progress lines of its wait at ``-v`` while it waits. Why and how: ``plugin_utils/_progress_action.py``.
+"""Action plugin of both modules, altostrat.cloud.workflow_run and workflow_run_info (``meta/runtime.yml`` routes the
+second here): the module as ``normal`` runs it, and, when it runs on the controller, the progress lines of its wait at
+``-v`` while it waits. How and why: ``plugin_utils/_progress_action.py`` and ``docs/design.md``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,6 +16,4 @@ from ansible_collections.altostrat.cloud.plugins.plugin_utils._progress_action i
 
 
 class ActionModule(ProgressActionBase):
-    """altostrat.cloud.workflow_run, with the progress of its wait on the controller."""
-
-    MODULE = 'altostrat.cloud.workflow_run'
+    """The task's module, with the progress of its wait on the controller."""

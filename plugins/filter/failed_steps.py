@@ -67,18 +67,19 @@ from ansible.errors import AnsibleFilterError
 from jinja2 import Undefined
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
-from ansible_collections.altostrat.cloud.plugins.module_utils._runs import failed_steps as run_failed_steps, run_logs
+from ansible_collections.altostrat.cloud.plugins.module_utils._runs import failed_steps as run_failed_steps
+from ansible_collections.altostrat.cloud.plugins.plugin_utils._steps import run_steps
 
 
 def failed_steps(run):
-    """The log entries of ``run`` (a run or its logs list) whose status is ``error``, in order."""
+    """The steps of ``run`` (a run or its ``logs`` list) whose status is ``error``, in order."""
     if isinstance(run, Undefined):
         run._fail_with_undefined_error()  # ansible-core < 2.19 hands undefined input to filters
     try:
-        logs = run_logs(run, 'altostrat.cloud.failed_steps')[1]
+        steps = run_steps(run, 'altostrat.cloud.failed_steps')[1]
     except AltostratError as exc:
         raise AnsibleFilterError(str(exc))
-    return run_failed_steps({'logs': logs})
+    return run_failed_steps({'logs': steps})
 
 
 class FilterModule(object):

@@ -76,11 +76,11 @@ from ansible.errors import AnsibleFilterError
 from jinja2 import Undefined
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
-from ansible_collections.altostrat.cloud.plugins.module_utils._runs import find_step
+from ansible_collections.altostrat.cloud.plugins.plugin_utils._steps import find_step
 
 
 def step(run, node_id):
-    """The log entry of ``node_id`` in ``run`` (a run or its logs list); the last one if the node ran more than once."""
+    """The step of ``node_id`` in ``run`` (a run or its ``logs`` list); the last one if the node ran more than once."""
     if isinstance(run, Undefined):
         run._fail_with_undefined_error()  # ansible-core < 2.19 hands undefined input to filters
     try:

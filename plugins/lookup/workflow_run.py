@@ -99,7 +99,7 @@ class LookupModule(LookupBase):
         options = dict((name, self.get_option(name)) for name in names)
         try:
             task = Task(options, warn=display.warning)
-            runs = task.settle(list(terms), progress=lambda line: display.v('altostrat.cloud.workflow_run: %s' % line))
+            runs = task.read_and_check(list(terms), progress=lambda line: display.v('altostrat.cloud.workflow_run: %s' % line))
         except AltostratError as exc:
             raise AnsibleLookupError('altostrat.cloud.workflow_run: %s' % exc) from None
         display.vvv('altostrat.cloud.workflow_run: %d run(s) in %.1f s' % (len(runs), task.elapsed()))

@@ -25,9 +25,9 @@ import time
 from email.utils import parsedate_to_datetime
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import DEFAULT_API_URL
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_line
 
-DEFAULT_API_ROOT = 'https://v1.api.altostrat.io'
 MAX_BODY_BYTES = 16 * 1024 * 1024
 MAX_JSON_VALUES = 500000
 MAX_DEPTH = 64
@@ -84,7 +84,7 @@ def _hints(call, status, transient, api_code):
         hints += ' Check the token (the token option or ALTOSTRAT_TOKEN).'
     if status == 404 and call.base_path not in ('', '/') and api_code != 'resource_missing':
         hints += (' api_url ends in the path %s, but the API\'s routes start at its root (such as %s): check api_url.'
-                  % (one_line(call.base_path, 60), DEFAULT_API_ROOT))
+                  % (one_line(call.base_path, 60), DEFAULT_API_URL))
     if api_code == 'idempotency_key_in_use':
         hints += (' The idempotency_key %s was used within the last 24 hours for a different request (another workflow,'
                   ' context or host): build keys that are unique per host and per attempt, such as the AWX job id,'

@@ -44,21 +44,12 @@ import math
 import time
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _budget_local
-from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError, AltostratInputError
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError, BudgetTimeout
 
 MAX_RATE_LIMIT = 1000  # requests a minute: rate_limit above this is refused before any request
 LATE = 1.0  # seconds a request may go out after its slot; later, it takes the next slot (the slot stays spent)
 LATE_TRIES = 3  # slots a starved process tries before it sends anyway
 LOCAL_INSTEAD = "the budget of this machine and the API's rate-limit headers"  # what a task without its store uses
-
-
-class BudgetTimeout(AltostratError):
-    """The next free request slot lies further away than the caller may wait."""
-
-    def __init__(self, message, wait=None, timeout=None):
-        super(BudgetTimeout, self).__init__(message)
-        self.wait = wait
-        self.timeout = timeout
 
 
 def check_rate_limit(value):

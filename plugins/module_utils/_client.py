@@ -25,16 +25,15 @@ import uuid
 
 from urllib.parse import quote
 
-from ansible_collections.altostrat.cloud.plugins.module_utils._answer import DEFAULT_API_ROOT as DEFAULT_API_URL
 from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Budget
 from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import DEFAULT_API_URL, DEFAULTS
 from ansible_collections.altostrat.cloud.plugins.module_utils._retry import Retrier
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id
 from ansible_collections.altostrat.cloud.plugins.module_utils._transport import Transport, check_token
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import check_id, check_idempotency_key
 
-DEFAULT_RATE_LIMIT = 60
 MAX_PAGES = 100  # pages of a workflow's runs read by one listing, at most
 # A little over a minute: the API counts requests as they arrive, in a window that opens with the first; under load a
 # request sent a minute after another can arrive a moment sooner than that after it.
@@ -53,9 +52,10 @@ class Client:
     waits, retries, redirects, connects and reads end by it.
     """
 
-    def __init__(self, token, api_url=DEFAULT_API_URL, validate_certs=True, ca_path=None, request_timeout=30, http_retries=5,
-                 rate_limit=DEFAULT_RATE_LIMIT, warn=None, clock=time.monotonic, sleep=time.sleep, budget=None, deadline=None,
-                 rate_limit_store=None):
+    def __init__(self, token, api_url=DEFAULT_API_URL, validate_certs=DEFAULTS['validate_certs'], ca_path=None,
+                 request_timeout=DEFAULTS['request_timeout'], http_retries=DEFAULTS['http_retries'],
+                 rate_limit=DEFAULTS['rate_limit'], warn=None, clock=time.monotonic, sleep=time.sleep, budget=None,
+                 deadline=None, rate_limit_store=None):
         self.warn = warn or (lambda message: None)
         self.clock = clock
         self.sleep = sleep

@@ -72,3 +72,12 @@ class AltostratTimeoutError(AltostratError):
     def __init__(self, message, run=None, runs=None, elapsed=None, error=None):
         super(AltostratTimeoutError, self).__init__(message, run=run, runs=runs, elapsed=elapsed)
         self.error = error
+
+
+class BudgetTimeout(AltostratError):
+    """The next free request slot of the request budget lies further away than the caller may wait."""
+
+    def __init__(self, message, wait=None, timeout=None):
+        super(BudgetTimeout, self).__init__(message)
+        self.wait = wait
+        self.timeout = timeout

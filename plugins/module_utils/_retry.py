@@ -41,10 +41,18 @@ def jitter(seconds):
     return seconds * random.uniform(1.0, 1.25) + random.uniform(0.0, 0.5)
 
 
+class _Tries:
+    """The attempts of one request so far: those that failed, and those the rate limit refused (which do not count
+    against ``http_retries``)."""
+
+    def __init__(self):
+        self.failed = self.throttled = 0
+
+
 class Retrier:
     """Sends requests through ``transport``, spending from ``budget``, retrying as described above."""
 
-    def __init__(self, transport, budget, http_retries=5, clock=None, sleep=None, warn=None):
+    def __init__(self, transport, budget, http_retries, clock=None, sleep=None, warn=None):
         self.transport = transport
         self.budget = budget
         self.http_retries = int(http_retries)
@@ -56,24 +64,13 @@ class Retrier:
 
     def request(self, method, path, params=None, json_body=None, headers=None, retry=True, deadline=None, paced=False):
         """The ``Answer`` of a request, by ``deadline`` (a ``Deadline``); ``retry=False`` sends it once unless the API
-        throttled it; ``paced``: a wait's poll (``Budget.acquire``). A redirect within the API's origin is followed, at most MAX_REDIRECTS times, each hop a request
-        of its own (from the budget, within the deadline)."""
-        attempt = throttled = hops = self.resent = 0
-        url = None
+        throttled it; ``paced``: a wait's poll (``Budget.acquire``). A redirect within the API's origin is followed, at
+        most MAX_REDIRECTS times, each hop a request of its own (from the budget, within the deadline); the retries of
+        all hops count together."""
+        tries, url, hops = _Tries(), None, 0
+        self.resent = 0
         while True:
-            self.budget.acquire(timeout=None if not deadline.bounded else deadline.left(), paced=paced)
-            try:
-                answer = self.transport.send(method, path, params, json_body, headers, deadline, url)
-            except AltostratAPIError as exc:
-                delay = self._delay(exc, retry, deadline, attempt, throttled)
-                attempt, throttled = (attempt, throttled + 1) if exc.rate_limited else (attempt + 1, throttled)
-                self.resent = attempt
-                if deadline.bounded and delay > deadline.left():
-                    raise
-                self.sleep(delay)
-                continue
-            self._sync(answer.headers)
-            self._recovered()
+            answer = self._send(method, path, params, json_body, headers, retry, deadline, url, tries, paced)
             if answer.location is None:
                 return answer
             hops += 1
@@ -81,6 +78,32 @@ class Retrier:
                 raise AltostratAPIError('%s %s failed: more than %d redirects (the API does not redirect); check api_url.'
                                         % (method, path, MAX_REDIRECTS), method=method, path=path, status=answer.status)
             url, params = answer.location, None
+
+    def _send(self, method, path, params, json_body, headers, retry, deadline, url, tries, paced):
+        """The answer of one hop (to ``url``, else ``path``), sent again after each failure the policy rides out."""
+        while True:
+            self.budget.acquire(timeout=None if not deadline.bounded else deadline.left(), paced=paced)
+            try:
+                answer = self.transport.send(method, path, params, json_body, headers, deadline, url)
+            except AltostratAPIError as exc:
+                self._pause_after(exc, retry, deadline, tries)
+                continue
+            self._sync(answer.headers)
+            self._recovered()
+            return answer
+
+    def _pause_after(self, exc, retry, deadline, tries):
+        """Sleep before sending again after ``exc``; raise ``exc`` when it is not to be sent again, or not by the
+        deadline."""
+        delay = self._delay(exc, retry, deadline, tries.failed, tries.throttled)
+        if exc.rate_limited:
+            tries.throttled += 1
+        else:
+            tries.failed += 1
+        self.resent = tries.failed
+        if deadline.bounded and delay > deadline.left():
+            raise exc
+        self.sleep(delay)
 
     def _delay(self, exc, retry, deadline, attempt, throttled):
         """The pause before sending again after ``exc``; raises ``exc`` when it is not to be sent again."""

@@ -3,8 +3,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""One task's work with the API, for the modules and the lookup alike: options checked, a deadline made once when the
-task starts, a client bound by it, runs read or waited on and asserted, and a failure turned into a result.
+"""One task's work with the API, for the modules and the lookup alike: the module with its options, options checked, a
+deadline made once when the task starts, a client bound by it, runs read or waited on and asserted, and a failure
+turned into a result.
 
 ``elapsed`` in every result, failed or not, is measured from the deadline's start; a failed task returns the last
 state seen of each run (``seen``), whatever failed.
@@ -16,14 +17,27 @@ __metaclass__ = type
 
 import time
 
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client
 from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import check_options
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_ARGS, WAIT_ARGS, check_options
 from ansible_collections.altostrat.cloud.plugins.module_utils._progress import progress_writer
-from ansible_collections.altostrat.cloud.plugins.module_utils._runs import check_expected, filter_logs
+from ansible_collections.altostrat.cloud.plugins.module_utils._runs import check_expected, trim_steps
+from ansible_collections.altostrat.cloud.plugins.module_utils._transport import REQUESTS_IMPORT_ERROR
 from ansible_collections.altostrat.cloud.plugins.module_utils._validate import ANY, check_id
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, get_runs
+
+
+def altostrat_module(argument_spec, **kwargs):
+    """An AnsibleModule with the connection and wait options added, in check mode too; ends at once without requests."""
+    spec = dict(CONNECTION_ARGS, **WAIT_ARGS)
+    spec.update(argument_spec)
+    module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **kwargs)
+    if REQUESTS_IMPORT_ERROR:
+        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    return module
 
 
 def expected_statuses(options):
@@ -57,8 +71,9 @@ class Task:
     def elapsed(self):
         return round(self.deadline.elapsed(), 3)
 
-    def settle(self, run_ids, progress=None, known=None):
-        """Fetch or wait on runs, check their status (``expected_statuses``), trim their logs; return them.
+    def read_and_check(self, run_ids, progress=None, known=None):
+        """The runs ``run_ids``: read (or, with ``wait``, waited on until they end), their steps trimmed as ``logs``
+        says, and checked: AltostratRunError unless each status is one of ``expected_statuses``.
 
         Without ``progress`` (a module), progress lines go to the action plugin's file when it gave one.
         """
@@ -74,14 +89,14 @@ class Task:
             runs = [known[run_id] for run_id in run_ids] if known else get_runs(self.client, run_ids)
             self.seen.update(zip(run_ids, runs))
         for run in self.seen.values():
-            filter_logs(run, options['logs'])
+            trim_steps(run, options['logs'])
         check_expected(runs, expected_statuses(options))
         return runs
 
     def failure(self, exc, run_ids=(), many=False, **extra):
         """What a task that failed with ``exc`` returns: ``msg``, the last runs seen, ``elapsed``, the API's answer."""
         for run in self.seen.values():
-            filter_logs(run, self.options['logs'])
+            trim_steps(run, self.options['logs'])
         result = dict(msg=str(exc), elapsed=self.elapsed(), **extra)
         result.update(failure_data(exc))
         runs = [self.seen.get(run_id) for run_id in run_ids]

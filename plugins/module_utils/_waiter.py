@@ -25,9 +25,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
-    AltostratAPIError, AltostratRunError, AltostratTimeoutError)
+    AltostratAPIError, AltostratRunError, AltostratTimeoutError, BudgetTimeout)
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import DEFAULTS, SHORTEST
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import AWAITING, KNOWN_STATUSES, TERMINAL, describe
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id, one_line
 
@@ -79,11 +79,11 @@ class Waiter:
     """Wait for runs to end, by the client's deadline (the task's); ``seen`` (a dict the caller may keep) holds the
     last state seen of each run, also after a failed wait."""
 
-    def __init__(self, client, poll_interval=1.0, max_poll_interval=15.0, on_interaction='stop', warn=None, progress=None,
-                 sleep=None, seen=None):
+    def __init__(self, client, poll_interval=DEFAULTS['poll_interval'], max_poll_interval=DEFAULTS['max_poll_interval'],
+                 on_interaction=DEFAULTS['on_interaction'], warn=None, progress=None, sleep=None, seen=None):
         self.client = client
         self.deadline = client.deadline
-        self.poll_interval = max(float(poll_interval), 0.1)
+        self.poll_interval = max(float(poll_interval), SHORTEST)
         self.max_poll_interval = max(float(max_poll_interval), self.poll_interval)
         self.on_interaction = on_interaction
         self.warn = warn or (lambda message: None)
@@ -100,7 +100,9 @@ class Waiter:
         deadline, last = self.deadline, self.seen
         looked = set(run_id for run_id in run_ids if run_id in last)  # the next poll of one of these waits a pause
         failures, error = 0, None  # failed polls in a row, and the last one
-        pending = [run_id for run_id in run_ids if not self._done(last.get(run_id))]
+        for run_id in run_ids:
+            self._fail_if_it_needs_a_person(last.get(run_id))
+        pending = [run_id for run_id in run_ids if not self._wait_over(last.get(run_id))]
         next_progress, final = PROGRESS_EVERY, False
         while pending:
             run_id = likely_first(pending, last)
@@ -132,21 +134,21 @@ class Waiter:
             failures, error = 0, None
             self._note_unknown(last.get(run_id), run)
             last[run_id] = run
-            if self._done(run):
+            self._fail_if_it_needs_a_person(run)
+            if self._wait_over(run):
                 pending.remove(run_id)
         return [last[run_id] for run_id in order]
 
-    def _done(self, run):
-        if run is None:
-            return False
-        status = run.get('status')
-        if status in TERMINAL:
-            return True
-        if status == AWAITING and self.on_interaction != 'wait':
-            if self.on_interaction == 'fail':
-                raise AltostratRunError('Stopped waiting (on_interaction=fail): %s.' % describe(run), run=run)
-            return True
-        return False
+    def _wait_over(self, run):
+        """Whether the wait on ``run`` (None: not seen yet) is over: it ended, or it needs a person and
+        ``on_interaction`` is not ``wait``."""
+        status = (run or {}).get('status')
+        return status in TERMINAL or (status == AWAITING and self.on_interaction != 'wait')
+
+    def _fail_if_it_needs_a_person(self, run):
+        """With ``on_interaction=fail``, AltostratRunError when ``run`` needs a person to answer in the UI."""
+        if run is not None and run.get('status') == AWAITING and self.on_interaction == 'fail':
+            raise AltostratRunError('Stopped waiting (on_interaction=fail): %s.' % describe(run), run=run)
 
     def _note_unknown(self, before, run):
         status = run.get('status')
@@ -188,9 +190,9 @@ def _progress_line(waited, run_ids, pending, last):
 
 
 def _progress_state(run, template):
-    """A run's status and number of log entries (``steps``) in ``template``, or ``not polled yet``."""
+    """A run's status and number of steps in ``template``, or ``not polled yet``."""
     if run is None:
         return 'not polled yet'
-    logs = run.get('logs')
-    count = len(logs) if isinstance(logs, list) else 0
+    steps = run.get('logs')
+    count = len(steps) if isinstance(steps, list) else 0
     return template % (_status(run), '%d step%s' % (count, '' if count == 1 else 's'))

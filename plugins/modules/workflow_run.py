@@ -191,8 +191,7 @@ api_message:
 '''
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import altostrat_module
-from ansible_collections.altostrat.cloud.plugins.module_utils._task import Task
+from ansible_collections.altostrat.cloud.plugins.module_utils._task import Task, altostrat_module
 
 STARTS = ('workflow_id', 'rerun_run_id', 'resume_run_id')
 
@@ -244,7 +243,7 @@ def main():
         # a replay of a run an earlier task started changes nothing; one of this task's own lost first attempt does
         started = dict(idempotency_key=key, replayed=replayed, changed=not replayed or task.client.own_replay)
         run_ids = [run['id']]
-        runs = task.settle(run_ids, known={run['id']: run})
+        runs = task.read_and_check(run_ids, known={run['id']: run})
     except AltostratError as exc:
         module.fail_json(**task.failure(exc, run_ids, **started))
     module.exit_json(run=runs[0], elapsed=task.elapsed(), **started)

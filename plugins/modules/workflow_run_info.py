@@ -208,8 +208,7 @@ api_message:
 '''
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import altostrat_module
-from ansible_collections.altostrat.cloud.plugins.module_utils._task import Task
+from ansible_collections.altostrat.cloud.plugins.module_utils._task import Task, altostrat_module
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import KNOWN_STATUSES
 
 
@@ -243,7 +242,7 @@ def main():
         if params['workflow_id']:
             runs = task.client.list_runs(params['workflow_id'], statuses=params['status'], limit=params['limit'])
             module.exit_json(changed=False, runs=runs, elapsed=task.elapsed())
-        runs = task.settle(run_ids)
+        runs = task.read_and_check(run_ids)
     except AltostratError as exc:
         module.fail_json(changed=False, **task.failure(exc, run_ids, many=many))
     if many:

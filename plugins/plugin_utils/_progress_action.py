@@ -3,41 +3,13 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 
-"""The action plugins of the modules: the module as ``normal`` runs it, and on the controller its wait's progress.
+"""The modules' action plugin: the module as ``normal`` runs it, and on the controller its wait's progress.
 
-Why an action plugin. A module's output reaches the play only when the module returns, so a wait is silent
-for its whole length; an action plugin runs in the worker process, whose ``Display`` output reaches the play
-(terminal, log, AWX job events) while the task still runs. The module has the progress lines (the waiter
-makes one every 30 s from the polls it makes anyway: no extra request); the action plugin shows them.
-Not chosen: the action plugin polling the API itself (extra requests, the token handled twice); ``async`` with
-``async_status`` (a module run per look, and the waiter's state lost between them); the module's own
-stdout/stderr (Ansible reads them only once the module has ended).
-
-How, when the module runs on the controller, without ``async``, at ``-v`` or more (``shows_progress()``):
-
-* it makes a private file (``mkstemp`` in Ansible's local temp dir, mode 0600) and names it in
-  ``ALTOSTRAT_PROGRESS_FILE`` in the module's environment, for this execution only (added to what
-  ``_compute_environment_string`` makes of the task's ``environment``; the task itself is not changed);
-* it runs ``normal``'s ``run()`` (``_execute_module``, unchanged) in a background thread, in a copy of the
-  main thread's ``contextvars`` context (ansible-core 2.19+ keeps the task's context there), and in the main
-  thread reads the lines the module appends (``module_utils/_progress.py``) and shows each with
-  ``Display.v``, until ``run()`` returns; then it shows what is left, removes the file, and returns the
-  result (or raises the error) of ``run()`` unchanged.
-
-Threads: the background thread is the only one that touches the task, connection, templar and module, as
-one thread did before; the main thread only reads its own file and calls ``Display.v``. In a worker process
-``Display`` only puts messages on the worker's queue to the main process (a ``multiprocessing`` queue, whose
-writes take a lock), so the main thread's lines and the ``-vvv`` lines of ``_execute_module`` in the
-background thread can never interleave. A task ``timeout`` (``SIGALRM``) or Ctrl-C lands in the main thread,
-as before, and ends the task; the file is removed, so a module still running cannot write any more.
-
-Why not elsewhere. Where the module runs on another host (any connection but ``local``: a bastion that can
-reach the API), the file would be on that host; there the plugin is ``normal``, exactly. With ``async`` Ansible's
-own async handling runs the module, as before. Below ``-v`` nothing would be shown, so nothing changes.
-With ``no_log`` a line shows only that the wait goes on, not its run IDs. Arguments are passed on untouched
-(``module_defaults`` are already in the task's args: ansible-core applies them before the action plugin
-runs, 2.16-2.18 in ``TaskExecutor._execute``, 2.19+ when the task's args are finalized), and no option value is
-shown: the lines hold only run IDs, statuses, numbers of steps and seconds.
+A module's output reaches the play only when it returns; the action plugin runs in the worker process, whose
+``Display`` reaches the play while the task runs. So, on the controller at ``-v`` and without ``async``
+(``shows_progress``), it names a private file in the module's environment (``ALTOSTRAT_PROGRESS_FILE``), runs
+``normal`` in a background thread and shows the lines the module appends, in the main thread. Everywhere else it is
+``normal``, exactly. Why this design and not another: ``docs/design.md``.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -86,12 +58,16 @@ class ProgressTail:
 class ProgressActionBase(NormalAction):
     """``normal``, and on the controller at ``-v`` the progress lines of the module's wait while it runs."""
 
-    MODULE = None  # the module's FQCN, which starts each line shown
-
     _progress_file = None
 
+    @property
+    def module(self):
+        """The FQCN of the task's module, which starts each line shown."""
+        return getattr(self._task, 'resolved_action', None) or self._task.action
+
     def shows_progress(self):
-        """Whether to show progress for this task: see the module docstring."""
+        """On the controller (elsewhere the file would be on another host), at ``-v`` (below, nothing would be shown),
+        without ``async`` (Ansible's own async handling runs the module then)."""
         verbose = display.verbosity >= 1 or getattr(display, 'log_verbosity', 0) >= 1
         return verbose and not self._task.async_val and runs_on_controller(self._connection)
 
@@ -113,7 +89,7 @@ class ProgressActionBase(NormalAction):
 
     def _run_tailing(self, run, path, tmp, task_vars):
         outcome = {}
-        context = contextvars.copy_context()
+        context = contextvars.copy_context()  # ansible-core 2.19+ keeps the task's context there
 
         def work():
             try:
@@ -126,6 +102,7 @@ class ProgressActionBase(NormalAction):
         except OSError:
             return run(tmp, task_vars)
         self._progress_file = path
+        # Only the worker touches the task, connection and module; this thread reads its own file and calls Display.
         worker = threading.Thread(target=work, name='altostrat-module')
         worker.daemon = True  # an interrupted task does not keep its worker process alive
         host = (task_vars or {}).get('inventory_hostname')
@@ -152,7 +129,7 @@ class ProgressActionBase(NormalAction):
         for line in lines:
             if self._task.no_log:
                 line = 'still waiting after %d s (details hidden: no_log)' % (time.monotonic() - started)
-            display.v(one_line('%s: %s' % (self.MODULE, line), LINE_LIMIT + 100), host=host)
+            display.v(one_line('%s: %s' % (self.module, line), LINE_LIMIT + 100), host=host)
         return tail
 
     def _compute_environment_string(self, raw_environment_out=None):

@@ -34,7 +34,7 @@ from ansible.module_utils.common.parameters import DEFAULT_TYPE_VALIDATORS
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import Client
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratError, AltostratInputError
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_OPTIONS, check_options
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_OPTIONS, LOG_MODES, check_options
 from ansible_collections.altostrat.cloud.plugins.module_utils._retry import jitter
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import KNOWN_STATUSES, TERMINAL
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id, one_line
@@ -44,7 +44,7 @@ SOURCE = 'altostrat.cloud.workflow_runs'
 MAX_PAGES = 5  # executions pages read per workflow and look (15 runs each)
 MAX_BY_ID = 5  # going runs no longer on the pages read, read by id per workflow and look
 BACKOFF_TIMES = 10  # a failing look is tried again after at most interval x this
-LOG_CHOICES = ('errors', 'all', 'none')
+LOG_CHOICES = ('errors',) + tuple(mode for mode in LOG_MODES if mode != 'errors')  # its default first
 # meta.uuid of an event is uuid5(EVENT_NAMESPACE, '<run id>/<status>'): the same on every machine and after a restart.
 EVENT_NAMESPACE = uuid.UUID('5b0e6a8e-2f61-5c1f-9a53-7a1d7c0f6e21')
 

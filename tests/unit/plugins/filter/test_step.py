@@ -9,7 +9,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.plugins.loader import filter_loader
 
 from ansible_collections.altostrat.cloud.plugins.filter.step import FilterModule, step
-from ansible_collections.altostrat.cloud.plugins.module_utils._runs import NODES_SHOWN
+from ansible_collections.altostrat.cloud.plugins.plugin_utils._steps import NODES_SHOWN
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import ID_LIMIT, one_id as one_line
 
 RUN = {

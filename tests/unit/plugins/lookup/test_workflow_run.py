@@ -7,10 +7,10 @@ import pytest
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 
+from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_OPTIONS
 from testkit import SENTINEL, TOKEN
 
-ENV = ('ALTOSTRAT_API_URL', 'ALTOSTRAT_TOKEN', 'ALTOSTRAT_VALIDATE_CERTS', 'ALTOSTRAT_CA_PATH',
-       'ALTOSTRAT_REQUEST_TIMEOUT', 'ALTOSTRAT_HTTP_RETRIES', 'ALTOSTRAT_RATE_LIMIT_STORE')
+ENV = tuple(env for _unused, _unused, env in CONNECTION_OPTIONS.values())
 
 
 class RecordingDisplay:

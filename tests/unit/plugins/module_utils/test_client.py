@@ -13,7 +13,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils import _client
 from ansible_collections.altostrat.cloud.plugins.module_utils._client import check_run
 from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratError, AltostratInputError
-from ansible_collections.altostrat.cloud.plugins.module_utils._runs import check_expected, describe, filter_logs
+from ansible_collections.altostrat.cloud.plugins.module_utils._runs import check_expected, describe, trim_steps
 
 from testkit import SENTINEL
 from testkit.fakes import Answer, FakeAdapter, assert_one_clean_line, fake_client, scripted
@@ -395,4 +395,4 @@ def test_fuzz_check_run_only_raises_our_errors_and_runs_are_usable(value):
             check_expected([run], ['completed'])
         assert_one_clean_line(str(info.value))
     for mode in ('errors', 'none', 'all'):
-        filter_logs(json.loads(json.dumps(run)), mode)
+        trim_steps(json.loads(json.dumps(run)), mode)

@@ -16,10 +16,7 @@ def test_connection_args_env_fallback_and_no_log():
     assert not any(spec['no_log'] for name, spec in CONNECTION_ARGS.items() if name not in ('token', 'rate_limit_store'))
     assert CONNECTION_ARGS['api_url']['default'] == 'https://v1.api.altostrat.io'
     envs = dict((name, spec['fallback'][1][0]) for name, spec in CONNECTION_ARGS.items())
-    assert envs == {'api_url': 'ALTOSTRAT_API_URL', 'token': 'ALTOSTRAT_TOKEN', 'validate_certs': 'ALTOSTRAT_VALIDATE_CERTS',
-                    'ca_path': 'ALTOSTRAT_CA_PATH', 'request_timeout': 'ALTOSTRAT_REQUEST_TIMEOUT',
-                    'http_retries': 'ALTOSTRAT_HTTP_RETRIES', 'rate_limit': 'ALTOSTRAT_RATE_LIMIT',
-                    'rate_limit_store': 'ALTOSTRAT_RATE_LIMIT_STORE'}
+    assert envs == dict((name, 'ALTOSTRAT_' + name.upper()) for name in CONNECTION_OPTIONS)
     assert set(CONNECTION_OPTIONS) == set(CONNECTION_ARGS)
 
 

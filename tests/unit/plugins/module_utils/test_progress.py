@@ -171,14 +171,14 @@ def test_runs_not_polled_yet_and_hostile_ids_stay_on_one_bounded_line():
 
 # ---- the hook -----------------------------------------------------------------------------
 
-def test_settle_writes_to_the_file_for_a_module_and_leaves_an_explicit_callback_alone(progress_file, monkeypatch):
+def test_read_and_check_writes_to_the_file_for_a_module_and_leaves_an_explicit_callback_alone(progress_file, monkeypatch):
     monkeypatch.setenv(PROGRESS_ENV, str(progress_file))
     made = []
     monkeypatch.setattr(_task, 'Waiter', lambda *args, **kwargs: made.append(kwargs['progress']) or Done())
     task = _task.Task(task_options(wait=True, wait_timeout=60))
-    task.settle(['fl_run_a'])
+    task.read_and_check(['fl_run_a'])
     explicit = [].append
-    task.settle(['fl_run_a'], progress=explicit)
+    task.read_and_check(['fl_run_a'], progress=explicit)
     made[0]('a line')
     assert progress_file.read_text() == 'a line\n' and made[1] is explicit
 

@@ -6,7 +6,7 @@ import pytest
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratRunError
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import (
-    AWAITING, KNOWN_STATUSES, TERMINAL, check_expected, describe, failed_steps, filter_logs)
+    AWAITING, KNOWN_STATUSES, TERMINAL, check_expected, describe, failed_steps, trim_steps)
 
 FAILED = {
     'id': 'fl_run_failed', 'status': 'failed',
@@ -94,22 +94,22 @@ def test_check_expected_several_statuses_named():
 
 
 @pytest.mark.parametrize('mode, nodes', [('all', ['n0', 'n1', 'n2', 'n3']), ('errors', ['n1', 'n2', 'n3']), ('none', [])])
-def test_filter_logs_in_place(mode, nodes):
+def test_trim_steps_in_place(mode, nodes):
     run = copy.deepcopy(FAILED)
     logs = run['logs']
-    assert filter_logs(run, mode) is run
+    assert trim_steps(run, mode) is run
     assert run['logs'] is logs
     assert [e['node_id'] for e in logs] == nodes
     assert run['error_message'] == FAILED['error_message']
 
 
-def test_filter_logs_without_logs():
+def test_trim_steps_without_logs():
     run = {'id': 'x', 'status': 'running'}
-    assert filter_logs(run, 'none') == {'id': 'x', 'status': 'running'}
+    assert trim_steps(run, 'none') == {'id': 'x', 'status': 'running'}
     run = {'id': 'x', 'status': 'running', 'logs': None}
-    assert filter_logs(run, 'errors')['logs'] is None
+    assert trim_steps(run, 'errors')['logs'] is None
     run = {'id': 'x', 'logs': ['not a dict', {'status': 'success'}]}
-    assert filter_logs(run, 'errors')['logs'] == ['not a dict']
+    assert trim_steps(run, 'errors')['logs'] == ['not a dict']
 
 
 def test_describe_is_one_line_whatever_the_server_sends():

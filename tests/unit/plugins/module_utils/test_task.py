@@ -41,7 +41,7 @@ def test_task_without_token():
 
 def test_fetch_trims_logs(emulator, task_for):
     task = task_for(options(emulator, logs='errors'))
-    runs = task.settle(['fl_run_failed', 'fl_run_completed'])
+    runs = task.read_and_check(['fl_run_failed', 'fl_run_completed'])
     assert [r['id'] for r in runs] == ['fl_run_failed', 'fl_run_completed']
     assert [e['node_id'] for e in runs[0]['logs']] == ['n2'] and runs[1]['logs'] == []
     assert runs[0]['trigger_payload'] == {'env': 'staging'}
@@ -49,7 +49,7 @@ def test_fetch_trims_logs(emulator, task_for):
 
 def test_known_runs_not_fetched(emulator, task_for):
     known = {'fl_run_x': {'id': 'fl_run_x', 'status': 'pending', 'logs': [{'status': 'success'}]}}
-    runs = task_for(options(emulator, logs='none')).settle(['fl_run_x'], known=known)
+    runs = task_for(options(emulator, logs='none')).read_and_check(['fl_run_x'], known=known)
     assert runs == [{'id': 'fl_run_x', 'status': 'pending', 'logs': []}]
     assert emulator.count() == 0
 
@@ -57,7 +57,7 @@ def test_known_runs_not_fetched(emulator, task_for):
 def test_expected_status_failure_keeps_the_trimmed_run(emulator, task_for):
     task = task_for(options(emulator, expected_status=['completed'], logs='errors'))
     with pytest.raises(AltostratRunError) as info:
-        task.settle(['fl_run_failed'])
+        task.read_and_check(['fl_run_failed'])
     exc = info.value
     assert exc.run['id'] == 'fl_run_failed'
     assert 'Webhook request failed: 503 Service Unavailable' in str(exc)
@@ -69,7 +69,7 @@ def test_expected_status_failure_keeps_the_trimmed_run(emulator, task_for):
 def test_timed_out_wait_returns_the_last_run_and_elapsed_from_the_start(emulator, task_for, clock):
     task = task_for(options(emulator, wait=True, wait_timeout=3, poll_interval=1, logs='none'))
     with pytest.raises(AltostratTimeoutError) as info:
-        task.settle(['fl_run_forever'])
+        task.read_and_check(['fl_run_forever'])
     assert info.value.run['status'] == 'running'
     # polls at 0, 1 and 2 s (the last one LAST_POLL, 1 s, before the deadline), then the end at the deadline
     assert clock.sleeps == pytest.approx([1.0, 1.0, 1.0])
@@ -83,7 +83,7 @@ def test_elapsed_counts_from_the_tasks_start_not_from_the_client(emulator, clock
     started = clock()
     clock.advance(0.75)  # the module process took this long to start
     task = Task(options(emulator), clock=clock, sleep=clock.sleep, started=started)
-    task.settle(['fl_run_completed'])
+    task.read_and_check(['fl_run_completed'])
     assert task.elapsed() == pytest.approx(0.75)
     assert task.deadline.left() == pytest.approx(3600 - 0.75)
 
@@ -94,25 +94,25 @@ def test_a_failed_read_without_wait_reports_the_time_it_took(task_for, clock):
     adapter = FakeAdapter([Answer(503, {'message': 'down'}, cost=4.0)], clock)
     task.client.session.mount('https://', adapter)
     with pytest.raises(AltostratAPIError) as info:
-        task.settle(['fl_run_hung'])
+        task.read_and_check(['fl_run_hung'])
     assert len(adapter.sent) == 3
     elapsed = task.failure(info.value, ['fl_run_hung'])['elapsed']
     assert elapsed == pytest.approx(clock() - task.deadline.start, abs=0.001) and elapsed > 12
 
 
 def test_on_interaction(emulator, task_for):
-    runs = task_for(options(emulator, wait=True, expected_status=['any'])).settle(['fl_run_awaiting'])
+    runs = task_for(options(emulator, wait=True, expected_status=['any'])).read_and_check(['fl_run_awaiting'])
     assert runs[0]['status'] == 'awaiting_ui_interaction'
     with pytest.raises(AltostratRunError, match='^Expected status completed, but run fl_run_awaiting is awaiting_ui'):
-        task_for(options(emulator, wait=True)).settle(['fl_run_awaiting'])  # stopped for a person: closed by default
+        task_for(options(emulator, wait=True)).read_and_check(['fl_run_awaiting'])  # stopped for a person: closed by default
     with pytest.raises(AltostratRunError, match='on_interaction=fail'):
-        task_for(options(emulator, wait=True, on_interaction='fail')).settle(['fl_run_awaiting'])
+        task_for(options(emulator, wait=True, on_interaction='fail')).read_and_check(['fl_run_awaiting'])
 
 
 def test_api_error_propagates_without_a_run(emulator, task_for):
     task = task_for(options(emulator, logs='errors'))
     with pytest.raises(AltostratAPIError) as info:
-        task.settle(['fl_run_nope'])
+        task.read_and_check(['fl_run_nope'])
     assert info.value.status == 404
     result = task.failure(info.value, ['fl_run_nope'])
     assert 'run' not in result and result['http_status'] == 404
@@ -126,7 +126,7 @@ def test_one_bad_id_among_good_ones_sends_nothing(bad, wait, task_for):
     adapter = FakeAdapter([Answer(200, {'id': 'fl_run_good', 'status': 'completed', 'logs': []})])
     task.client.session.mount('https://', adapter)
     with pytest.raises(AltostratInputError, match='^Invalid run id'):
-        task.settle(['fl_run_good', bad])
+        task.read_and_check(['fl_run_good', bad])
     assert adapter.sent == []
 
 

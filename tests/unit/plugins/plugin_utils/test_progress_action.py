@@ -9,12 +9,15 @@ import os
 import threading
 import time
 
+from pathlib import Path
+
 import pytest
+import yaml
 
 from ansible.errors import AnsibleError
 from ansible.plugins.shell.sh import ShellModule
 
-from ansible_collections.altostrat.cloud.plugins.action import workflow_run, workflow_run_info
+from ansible_collections.altostrat.cloud.plugins.action import workflow_run
 from ansible_collections.altostrat.cloud.plugins.module_utils._progress import PROGRESS_ENV, progress_writer
 from ansible_collections.altostrat.cloud.plugins.plugin_utils import _progress_action
 from ansible_collections.altostrat.cloud.plugins.plugin_utils._progress_action import ProgressTail, runs_on_controller
@@ -24,10 +27,10 @@ RESULT = {'changed': False, 'elapsed': 61.2, 'run': {'id': 'fl_run_a', 'status':
 
 
 class FakeTask:
-    action = 'altostrat.cloud.workflow_run_info'
     check_mode = False
 
-    def __init__(self, async_val=0, no_log=False, environment=None):
+    def __init__(self, action='altostrat.cloud.workflow_run_info', async_val=0, no_log=False, environment=None):
+        self.action = self.resolved_action = action
         self.args = {'run_id': 'fl_run_a', 'wait': True, 'token': SENTINEL}
         self.async_val = async_val
         self.no_log = no_log
@@ -67,9 +70,9 @@ def fake_display(monkeypatch):
     return shown
 
 
-def make(plugin=workflow_run_info, transport='local', lines=(), wait_shown=None, error=None, **task):
-    """An action plugin whose ``_execute_module`` is a fake module; ``.calls`` records what it was given."""
-    action = plugin.ActionModule(FakeTask(**task), FakeConnection(transport), None, None, FakeTemplar(), None)
+def make(transport='local', lines=(), wait_shown=None, error=None, **task):
+    """The action plugin, its ``_execute_module`` a fake module; ``.calls`` records what it was given."""
+    action = workflow_run.ActionModule(FakeTask(**task), FakeConnection(transport), None, None, FakeTemplar(), None)
     action.calls = []
 
     def execute(**kwargs):
@@ -118,10 +121,12 @@ def test_when_it_tails(fake_display, transport, async_val, verbosity, tails):
     assert len(fake_display.shown) == (1 if tails else 0)
 
 
-def test_both_modules_have_one():
-    assert workflow_run.ActionModule.MODULE == 'altostrat.cloud.workflow_run'
-    assert workflow_run_info.ActionModule.MODULE == 'altostrat.cloud.workflow_run_info'
+def test_both_modules_have_the_one_action_plugin_which_names_the_task_s_module():
+    routing = yaml.safe_load((Path(workflow_run.__file__).parents[2] / 'meta/runtime.yml').read_text())['plugin_routing']
+    assert routing['modules'] == {'workflow_run_info': {'action_plugin': 'altostrat.cloud.workflow_run'}}
     assert issubclass(workflow_run.ActionModule, _progress_action.ProgressActionBase)
+    for module in ('altostrat.cloud.workflow_run', 'altostrat.cloud.workflow_run_info'):
+        assert make(action=module).module == module
 
 
 # ---- on the controller ------------------------------------------------------------------
@@ -135,7 +140,7 @@ def test_lines_are_shown_while_the_module_runs_in_the_main_thread_only(fake_disp
 
 
 def test_the_module_result_is_returned_unchanged_and_the_args_are_untouched(fake_display):
-    action = make(plugin=workflow_run, lines=['waited 30 s on 2 runs, 1 still pending: fl_run_b running (0 steps)'])
+    action = make(action='altostrat.cloud.workflow_run', lines=['waited 30 s on 2 runs, 1 still pending: fl_run_b running (0 steps)'])
     args = action._task.args
     before = dict(args)
     result = action.run(task_vars={})
