@@ -2,6 +2,7 @@
 
 * ``API``, ``TOKEN``: the budget's key; ``make(directory, clock, ...)``: a Budget on the fake clock;
 * ``state_path(directory)``: where that budget's file is; ``no_sleep``: the sleep of another process;
+* ``record_slots(budget)``: the slots its stores hand out, as they hand them out (seen from outside the budget);
 * ``hammer(...)``: the body of one process of the cross-process tests (spawned: importable by name).
 """
 
@@ -29,6 +30,19 @@ def no_sleep(seconds):
     """The sleep of another process: it waits, our clock does not move."""
 
 
+def record_slots(budget):
+    """A list that gets every slot ``budget``'s stores reserve, in order (the last one: the slot of the last acquire)."""
+    slots = []
+    for store in budget.stores:
+        def reserve(*args, _reserve=store.reserve):
+            wait, slot = _reserve(*args)
+            if slot is not None:
+                slots.append(slot)
+            return wait, slot
+        store.reserve = reserve
+    return slots
+
+
 def hammer(directory, out, barrier, each, per_window, window, store=None, stop_store_after=None):
     """Acquire ``each`` slots as fast as possible; write down each slot (as the budget reserved it), when acquire
     returned (``time.time()``), and the store then in use; the warnings go to ``out + '.warnings'``.
@@ -37,12 +51,13 @@ def hammer(directory, out, barrier, each, per_window, window, store=None, stop_s
     warnings = []
     budget = Budget(API, TOKEN, per_minute=per_window, window=window, directory=directory, store=store,
                     warn=warnings.append)
+    slots = record_slots(budget)
     barrier.wait(30)
     lines = []
     for n in range(each):
         budget.acquire(timeout=120)
         returned = time.time()
-        lines.append('%r %r %s\n' % (budget.last_slot, returned, type(budget.stores[0]).__name__))
+        lines.append('%r %r %s\n' % (slots[-1], returned, type(budget.stores[0]).__name__))
         if stop_store_after and n + 1 == stop_store_after[0]:
             stop_store_after[1]()
     with open(out, 'w') as f:

@@ -19,7 +19,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils import _budget_red
 from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError
 
-from testkit.budget import TOKEN, crowded, make, no_sleep, run_processes, state_path
+from testkit.budget import TOKEN, crowded, make, no_sleep, record_slots, run_processes, state_path
 from testkit.collection import COLLECTIONS
 from testkit.fakes import FakeClock
 from testkit.redis_server import PASSWORD
@@ -48,10 +48,11 @@ def test_machines_spend_from_one_budget(redis_server, tmp_path):
 def test_waiters_queue_in_reservation_order_on_the_stores_clock(redis_server, tmp_path):
     """Waits come from the store's clock: budgets whose own clocks are hours apart queue as one."""
     waiters = [on(redis_server, tmp_path, str(n), clock=FakeClock(1e9 + 7200 * n)) for n in range(6)]
+    reserved = [record_slots(waiter) for waiter in waiters]
     waits = [waiter.acquire() for waiter in waiters]
     assert waits[:3] == [0.0] * 3
     assert [round(wait) for wait in waits[3:]] == [60, 60, 60]
-    slots = [waiter.last_slot for waiter in waiters]
+    slots = [each[-1] for each in reserved]
     assert slots == sorted(slots)  # first come, first served
     server_now = float('%d.%06d' % redis_server.client().time())
     assert abs(slots[0] - server_now) < 5  # the store's clock, not the budgets' (1e9 + ...)
