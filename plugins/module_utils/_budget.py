@@ -109,11 +109,6 @@ class Budget:
     def enabled(self):
         return self.per_minute > 0
 
-    @property
-    def path(self):
-        """The state file shared on this machine, if that is where the budget is kept now (None: elsewhere)."""
-        return getattr(self.stores[0], 'path', None) if self.stores else None
-
     def _add_shared(self, url, name):
         from ansible_collections.altostrat.cloud.plugins.module_utils._budget_redis import RedisStore, check_store_url
         check_store_url(url)  # AltostratInputError: the URL is refused before any request

@@ -2,6 +2,7 @@
 
 * ``API``, ``TOKEN``: the budget's key; ``make(directory, clock, ...)``: a Budget on the fake clock;
 * ``state_path(directory)``: where that budget's file is; ``no_sleep``: the sleep of another process;
+* ``state_file(budget)``: the file shared on this machine, if that is where ``budget`` is kept now (None: elsewhere);
 * ``record_slots(budget)``: the slots its stores hand out, as they hand them out (seen from outside the budget);
 * ``hammer(...)``: the body of one process of the cross-process tests (spawned: importable by name).
 """
@@ -28,6 +29,11 @@ def state_path(directory, api_url=API, token=TOKEN):
 
 def no_sleep(seconds):
     """The sleep of another process: it waits, our clock does not move."""
+
+
+def state_file(budget):
+    """The file shared on this machine, if that is where ``budget`` is kept now (None: elsewhere)."""
+    return getattr(budget.stores[0], 'path', None) if budget.stores else None
 
 
 def record_slots(budget):
