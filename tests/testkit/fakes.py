@@ -1,7 +1,7 @@
 """Fakes for exercising the API client without a socket or real time.
 
 * ``FakeClock``: a monotonic clock that only moves when slept on (or advanced);
-* ``Answer``/``FakeAdapter``: a ``requests`` transport adapter that answers from a script, captures every
+* ``FakeAnswer``/``FakeAdapter``: a ``requests`` transport adapter that answers from a script, captures every
   prepared request (``.sent``) and can move the fake clock (an answer that costs more than the timeout it was
   given is a read timeout at that timeout);
 * ``scripted(client, answers)``: serve a client's requests from a list of (status, headers, body);
@@ -46,7 +46,7 @@ class FakeClock:
         self.now += seconds
 
 
-class Answer:
+class FakeAnswer:
     """One scripted answer of ``FakeAdapter``: a status/body/headers, or an exception to raise.
 
     A body that is not bytes is sent as JSON; no (or empty) headers mean ``Content-Type: application/json``.
@@ -75,7 +75,7 @@ class Answer:
 
 
 class FakeAdapter(BaseAdapter):
-    """Answer requests from ``script`` (a list of Answer, or a callable(prepared) -> Answer).
+    """Answer requests from ``script`` (a list of FakeAnswer, or a callable(prepared) -> FakeAnswer).
 
     Once a list is used up, its last answer is repeated; with ``repeat_last=False`` a further request raises
     ``IndexError`` instead.
@@ -127,7 +127,7 @@ def scripted(client, answers):
 
     Returns the ``FakeAdapter`` (its ``.sent`` records every request).
     """
-    adapter = FakeAdapter([Answer.raw(*answer) for answer in answers], repeat_last=False)
+    adapter = FakeAdapter([FakeAnswer.raw(*answer) for answer in answers], repeat_last=False)
     client.session.mount('http://', adapter)
     return adapter
 

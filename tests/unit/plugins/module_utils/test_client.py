@@ -16,7 +16,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._errors import Alt
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import check_expected, describe, filter_logs
 
 from testkit import SENTINEL
-from testkit.fakes import Answer, FakeAdapter, assert_one_clean_line, fake_client, scripted
+from testkit.fakes import FakeAnswer, FakeAdapter, assert_one_clean_line, fake_client, scripted
 
 RUN = {'id': 'fl_run_x', 'status': 'completed', 'logs': []}
 
@@ -95,7 +95,7 @@ def test_a_listing_stops_at_the_page_cap_and_at_the_deadline(make_client, clock)
     assert len(client.list_runs('fl_wf')) == _client.MAX_PAGES and len(adapter.sent) == _client.MAX_PAGES
     assert client.warnings == ['Workflow fl_wf has more than 100 pages of runs; only the first 100 were read (newest first).']
     slow = make_client('http://api.test', deadline=Deadline(3, clock))
-    adapter = FakeAdapter([Answer(200, page, cost=1.0)], clock)
+    adapter = FakeAdapter([FakeAnswer(200, page, cost=1.0)], clock)
     slow.session.mount('http://', adapter)
     with pytest.raises(AltostratAPIError) as info:
         slow.list_runs('fl_wf')
@@ -143,10 +143,10 @@ def api_client(clock=None):
     def answer(request):
         path = urlsplit(request.url).path
         if path.endswith('/executions'):
-            return Answer(200, {'data': [], 'meta': {'last_page': 1}})
+            return FakeAnswer(200, {'data': [], 'meta': {'last_page': 1}})
         if path.endswith('/rerun') or '/resume-from/' in path:
-            return Answer(202, {'message': 'queued', 'new_run': RUN})
-        return Answer(200, RUN)
+            return FakeAnswer(202, {'message': 'queued', 'new_run': RUN})
+        return FakeAnswer(200, RUN)
     return fake_client(answer, clock=clock)
 
 
@@ -318,11 +318,11 @@ def test_key_reused_for_another_request_gets_a_hint(emulator, make_client):
 # ---- every kind of start, every lost answer: retried with one key, never a second run -----------------
 
 LOST = {
-    '503': Answer(503, {'message': 'busy'}, reason='Service Unavailable'),
-    '502-html': Answer(502, b'<html>502</html>', {'Content-Type': 'text/html'}),
-    'reset': Answer(exc=requests.exceptions.ConnectionError('Connection reset by peer')),
-    'timeout': Answer(exc=requests.exceptions.ReadTimeout('read timed out')),
-    'cut-off': Answer(200, b'{"id": "fl_run_x", "sta', {'Content-Type': 'application/json', 'Content-Length': '200'}),
+    '503': FakeAnswer(503, {'message': 'busy'}, reason='Service Unavailable'),
+    '502-html': FakeAnswer(502, b'<html>502</html>', {'Content-Type': 'text/html'}),
+    'reset': FakeAnswer(exc=requests.exceptions.ConnectionError('Connection reset by peer')),
+    'timeout': FakeAnswer(exc=requests.exceptions.ReadTimeout('read timed out')),
+    'cut-off': FakeAnswer(200, b'{"id": "fl_run_x", "sta', {'Content-Type': 'application/json', 'Content-Length': '200'}),
 }
 STARTS = {
     'start': (lambda client, key: client.start_run('fl_wf', {'a': 1}, idempotency_key=key), RUN),
@@ -337,7 +337,7 @@ STARTS = {
 @pytest.mark.parametrize('call', sorted(STARTS))
 def test_start_whose_answer_is_lost_is_retried_with_the_same_key(call, failure, key, clock):
     start, answer = STARTS[call]
-    client = fake_client([LOST[failure], Answer(201, answer, {'Content-Type': 'application/json',
+    client = fake_client([LOST[failure], FakeAnswer(201, answer, {'Content-Type': 'application/json',
                                                               'Idempotent-Replayed': 'true'})], clock=clock)
     run, sent_key, replayed = start(client, key)
     assert run == RUN and replayed is True and client.own_replay
@@ -350,7 +350,7 @@ def test_start_whose_answer_is_lost_is_retried_with_the_same_key(call, failure, 
 @pytest.mark.parametrize('call', sorted(STARTS))
 def test_start_refused_with_a_4xx_is_sent_once(call, status, clock):
     start, answer = STARTS[call]
-    client = fake_client([Answer(status, {'message': 'No.', 'code': 'refused'}, reason='Refused'), Answer(201, answer)],
+    client = fake_client([FakeAnswer(status, {'message': 'No.', 'code': 'refused'}, reason='Refused'), FakeAnswer(201, answer)],
                          clock=clock, http_retries=5)
     with pytest.raises(AltostratAPIError) as info:
         start(client, None)

@@ -18,7 +18,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._transport import 
 
 from testkit import SENTINEL, TOKEN
 from testkit.collection import REPO
-from testkit.fakes import Answer, assert_one_clean_line, fake_client, scripted
+from testkit.fakes import FakeAnswer, assert_one_clean_line, fake_client, scripted
 from testkit.strategies import ASCII_HEADER, BODIES, HEADERS
 
 RUN_PATH = '/workflows/runs/fl_run_completed'
@@ -139,20 +139,20 @@ def test_client_checks_api_url_and_token():
 # ---- the token never appears in errors -------------------------------------------------------
 
 FAILURES = {
-    '401': Answer(401, {'message': 'Unauthenticated.', 'code': 'unauthenticated'}, reason='Unauthorized'),
-    '403': Answer(403, {'message': 'Forbidden.'}, reason='Forbidden'),
-    '404': Answer(404, {'message': 'Workflow run not found.'}, reason='Not Found'),
-    '500': Answer(500, {'message': 'Server Error.'}),
-    '503': Answer(503, {'message': 'Server Error.'}, {'Content-Type': 'application/json', 'Retry-After': '1'}),
-    'html': Answer(502, b'<html>502 Bad Gateway</html>', {'Content-Type': 'text/html'}),
-    'timeout': Answer(exc=requests.exceptions.ReadTimeout('HTTPSConnectionPool: Read timed out.')),
-    'tls': Answer(exc=requests.exceptions.SSLError('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')),
-    'dns': Answer(exc=requests.exceptions.ConnectionError('Failed to resolve altostrat.invalid')),
-    'refused': Answer(exc=requests.exceptions.ConnectionError('[Errno 111] Connection refused')),
-    'reset': Answer(exc=requests.exceptions.ConnectionError('Connection reset by peer')),
-    'truncated': Answer(200, b'{"id": "fl_run_x", "sta', {'Content-Type': 'application/json', 'Content-Length': '200'}),
-    'not-json': Answer(200, b'oops', {'Content-Type': 'application/json'}),
-    'wrong-shape': Answer(200, {'id': 'fl_run_x'}),
+    '401': FakeAnswer(401, {'message': 'Unauthenticated.', 'code': 'unauthenticated'}, reason='Unauthorized'),
+    '403': FakeAnswer(403, {'message': 'Forbidden.'}, reason='Forbidden'),
+    '404': FakeAnswer(404, {'message': 'Workflow run not found.'}, reason='Not Found'),
+    '500': FakeAnswer(500, {'message': 'Server Error.'}),
+    '503': FakeAnswer(503, {'message': 'Server Error.'}, {'Content-Type': 'application/json', 'Retry-After': '1'}),
+    'html': FakeAnswer(502, b'<html>502 Bad Gateway</html>', {'Content-Type': 'text/html'}),
+    'timeout': FakeAnswer(exc=requests.exceptions.ReadTimeout('HTTPSConnectionPool: Read timed out.')),
+    'tls': FakeAnswer(exc=requests.exceptions.SSLError('[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed')),
+    'dns': FakeAnswer(exc=requests.exceptions.ConnectionError('Failed to resolve altostrat.invalid')),
+    'refused': FakeAnswer(exc=requests.exceptions.ConnectionError('[Errno 111] Connection refused')),
+    'reset': FakeAnswer(exc=requests.exceptions.ConnectionError('Connection reset by peer')),
+    'truncated': FakeAnswer(200, b'{"id": "fl_run_x", "sta', {'Content-Type': 'application/json', 'Content-Length': '200'}),
+    'not-json': FakeAnswer(200, b'oops', {'Content-Type': 'application/json'}),
+    'wrong-shape': FakeAnswer(200, {'id': 'fl_run_x'}),
 }
 
 
@@ -181,7 +181,7 @@ def test_token_absent_from_errors_and_warnings_on_every_failure_path(failure, ca
 
 
 def test_token_is_not_in_client_session_or_auth_reprs(clock):
-    client = fake_client([Answer(200, {'id': 'fl_run_x', 'status': 'completed'})], clock=clock)
+    client = fake_client([FakeAnswer(200, {'id': 'fl_run_x', 'status': 'completed'})], clock=clock)
     assert SENTINEL not in repr(client) and SENTINEL not in repr(client.session.headers)
     assert SENTINEL not in repr(vars(client)).replace(repr(client.session), '')
     assert repr(client.session.auth) == "<BearerAuth for https://api.test:443>"
@@ -470,7 +470,7 @@ def test_token_echoed_by_the_server_is_redacted(status, headers, body, make_clie
 
 def test_non_ascii_digit_content_length_is_ignored(clock):
     run = {'id': 'fl_run_x', 'status': 'completed', 'logs': []}
-    client = fake_client([Answer(200, run, {'Content-Type': 'application/json', 'Content-Length': '\xb2'})], clock=clock)
+    client = fake_client([FakeAnswer(200, run, {'Content-Type': 'application/json', 'Content-Length': '\xb2'})], clock=clock)
     assert client.get_run('fl_run_x') == run
 
 
@@ -479,7 +479,7 @@ def _encode(body, encoding):
 
 
 ANSWERS = st.builds(
-    lambda status, headers, body, encoding, length, damage: Answer(
+    lambda status, headers, body, encoding, length, damage: FakeAnswer(
         status, body if damage is None else _encode(body, encoding)[:damage] if encoding else body + b'x' * damage,
         dict(headers, **{k: v for k, v in (('Content-Encoding', encoding), ('Content-Length', length)) if v}),
         reason='Whatever'),

@@ -134,8 +134,8 @@ def test_any_accepted_run_id_is_one_safe_path_segment(suffix):
     ('', 'must be a non-empty string'),
 ])
 def test_idempotency_key_checked_before_any_request(key, words, clock):
-    from testkit.fakes import Answer, fake_client
-    client = fake_client([Answer(200, {'id': 'fl_run_a', 'status': 'pending'})], clock=clock)
+    from testkit.fakes import FakeAnswer, fake_client
+    client = fake_client([FakeAnswer(200, {'id': 'fl_run_a', 'status': 'pending'})], clock=clock)
     with pytest.raises(AltostratInputError) as info:
         client.start_run('fl_wf_main', idempotency_key=key)
     assert words in str(info.value) and client.adapter.sent == []
@@ -143,7 +143,7 @@ def test_idempotency_key_checked_before_any_request(key, words, clock):
 
 
 def test_a_good_idempotency_key_is_sent_as_it_is(clock):
-    from testkit.fakes import Answer, fake_client
-    client = fake_client([Answer(200, {'id': 'fl_run_a', 'status': 'pending'})], clock=clock)
+    from testkit.fakes import FakeAnswer, fake_client
+    client = fake_client([FakeAnswer(200, {'id': 'fl_run_a', 'status': 'pending'})], clock=clock)
     assert client.start_run('fl_wf_main', idempotency_key='4711-ams1 preflight_~')[1] == '4711-ams1 preflight_~'
     assert client.adapter.sent[0].headers['Idempotency-Key'] == '4711-ams1 preflight_~'

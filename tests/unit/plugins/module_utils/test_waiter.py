@@ -18,7 +18,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import D
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, get_runs, likely_first, next_pause
 
 from testkit import SENTINEL
-from testkit.fakes import Answer, FakeClock, fake_client
+from testkit.fakes import FakeAnswer, FakeClock, fake_client
 
 
 def transient(run_id='x'):
@@ -443,13 +443,13 @@ DONE = {'id': 'fl_run_x', 'status': 'completed', 'logs': []}
 def _answer(kind, request_timeout, cost_fraction, retry_after):
     cost = request_timeout * cost_fraction
     if kind in ('running', 'done'):
-        return Answer(200, RUNNING if kind == 'running' else DONE, cost=cost)
+        return FakeAnswer(200, RUNNING if kind == 'running' else DONE, cost=cost)
     if kind == 'timeout':
-        return Answer(exc=requests.exceptions.ReadTimeout('read timed out'), cost=request_timeout)
+        return FakeAnswer(exc=requests.exceptions.ReadTimeout('read timed out'), cost=request_timeout)
     if kind == 'reset':
-        return Answer(exc=requests.exceptions.ConnectionError('Connection reset by peer'), cost=cost)
+        return FakeAnswer(exc=requests.exceptions.ConnectionError('Connection reset by peer'), cost=cost)
     more = {} if retry_after is None else {'Retry-After': str(retry_after)}
-    return Answer(int(kind), {'message': 'no'}, dict({'Content-Type': 'application/json'}, **more), cost=cost)
+    return FakeAnswer(int(kind), {'message': 'no'}, dict({'Content-Type': 'application/json'}, **more), cost=cost)
 
 
 ANSWERS = st.tuples(st.sampled_from(['running', 'running', 'timeout', 'reset', '429', '503', 'done', '404']),
@@ -463,7 +463,7 @@ def test_wait_never_outlives_wait_timeout(script, wait_timeout, request_timeout,
     """Each scripted answer costs fake time on the wire (a timeout all of request_timeout), then: running, slowly."""
     clock = FakeClock()
     answers = [_answer(kind, request_timeout, frac, ra) for kind, frac, ra in script]
-    answers.append(Answer(200, RUNNING, cost=request_timeout))
+    answers.append(FakeAnswer(200, RUNNING, cost=request_timeout))
     start = clock()
     client = fake_client(answers, clock=clock, request_timeout=request_timeout, http_retries=http_retries,
                          deadline=Deadline(wait_timeout, clock))
@@ -484,7 +484,7 @@ def test_wait_never_outlives_wait_timeout(script, wait_timeout, request_timeout,
 
 def test_absurd_retry_after_is_clipped_to_the_wait_which_survives_quietly(clock):
     start = clock()
-    client = fake_client([Answer(429, {'message': 'Too Many Attempts.'}, {'Retry-After': '3600'}), Answer(200, DONE)],
+    client = fake_client([FakeAnswer(429, {'message': 'Too Many Attempts.'}, {'Retry-After': '3600'}), FakeAnswer(200, DONE)],
                          clock=clock, deadline=Deadline(10, clock))
     runs, _unused = wait(Waiter(client, poll_interval=1), ['fl_run_x'])
     assert runs == [DONE] and len(client.adapter.sent) == 2
@@ -497,9 +497,9 @@ def test_retry_after_past_the_deadline_ends_the_wait_at_the_deadline_not_before(
     wait still ends at its deadline, as every transient failure does, not at once."""
     budget = Budget('https://api.test', SENTINEL, per_minute=60, window=62, directory=str(tmp_path / 'budget'),
                     clock=clock, sleep=clock.sleep)
-    limited = Answer(429, {'message': 'Too Many Attempts.'}, {'Content-Type': 'application/json', 'Retry-After': '3600'})
+    limited = FakeAnswer(429, {'message': 'Too Many Attempts.'}, {'Content-Type': 'application/json', 'Retry-After': '3600'})
     start = clock()
-    client = fake_client([limited, Answer(200, DONE)], clock=clock, budget=budget, deadline=Deadline(10, clock))
+    client = fake_client([limited, FakeAnswer(200, DONE)], clock=clock, budget=budget, deadline=Deadline(10, clock))
     with pytest.raises(AltostratTimeoutError) as info:
         wait(Waiter(client, poll_interval=1), ['fl_run_x'])
     assert len(client.adapter.sent) == 1 and 'HTTP 429' in str(info.value)
@@ -507,8 +507,8 @@ def test_retry_after_past_the_deadline_ends_the_wait_at_the_deadline_not_before(
 
 
 def test_outage_of_the_real_client_is_told_once_when_it_starts_and_once_when_it_ends(clock):
-    busy = Answer(503, {'message': 'Server Error.'}, reason='Service Unavailable')
-    client = fake_client([Answer(200, RUNNING), busy, busy, busy, Answer(200, DONE)], clock=clock,
+    busy = FakeAnswer(503, {'message': 'Server Error.'}, reason='Service Unavailable')
+    client = fake_client([FakeAnswer(200, RUNNING), busy, busy, busy, FakeAnswer(200, DONE)], clock=clock,
                          deadline=Deadline(60, clock))
     runs, _unused = wait(Waiter(client, poll_interval=1), ['fl_run_x'])
     assert runs == [DONE] and len(client.adapter.sent) == 5  # one request per pause: the waiter paces the retries
@@ -520,7 +520,7 @@ def test_outage_of_the_real_client_is_told_once_when_it_starts_and_once_when_it_
 
 
 def test_timeout_before_any_successful_poll_names_the_last_error(clock):
-    client = fake_client([Answer(exc=requests.exceptions.ReadTimeout('read timed out'), cost=1.0)], clock=clock,
+    client = fake_client([FakeAnswer(exc=requests.exceptions.ReadTimeout('read timed out'), cost=1.0)], clock=clock,
                          request_timeout=1.0, deadline=Deadline(2, clock))
     with pytest.raises(AltostratTimeoutError) as info:
         wait(Waiter(client, poll_interval=1), ['fl_run_x'])
