@@ -21,10 +21,6 @@ from testkit.fakes import FakeAnswer, FakeAdapter, assert_one_clean_line, fake_c
 RUN = {'id': 'fl_run_x', 'status': 'completed', 'logs': []}
 
 
-def fault(emu, **spec):
-    emu.add_faults([spec])
-
-
 def test_rerun_and_resume_return_new_run(emulator, make_client):
     client = make_client(emulator)
     new, key, replayed = client.rerun('fl_run_failed')
@@ -37,7 +33,7 @@ def test_rerun_and_resume_return_new_run(emulator, make_client):
 
 
 def test_rerun_answer_without_new_run(emulator, make_client):
-    fault(emulator, method='POST', kind='wrong_shape', body={'message': 'ok'})
+    emulator.add_fault(method='POST', kind='wrong_shape', body={'message': 'ok'})
     with pytest.raises(AltostratAPIError, match='no "new_run" object'):
         make_client(emulator).rerun('fl_run_failed')
 
@@ -77,7 +73,7 @@ def test_runs_page_reads_one_page(page, first, count, emulator, make_client):
 
 
 def test_runs_page_without_meta_has_no_last_page(emulator, make_client):
-    fault(emulator, method='GET', kind='wrong_shape', body={'data': [RUN]})
+    emulator.add_fault(method='GET', kind='wrong_shape', body={'data': [RUN]})
     assert make_client(emulator).runs_page('fl_wf_main') == ([RUN], None)
 
 
@@ -272,7 +268,7 @@ def test_start_with_key_replayed(emulator, make_client):
                                   {'kind': 'truncated'}])
 def test_lost_start_answer_retried_with_the_same_key_one_run(spec, emulator, make_client, clock):
     process = {'process': True} if spec['kind'] == 'status' else {}  # the run was created, its answer lost
-    fault(emulator, method='POST', path=EXECUTE, times=1, **dict(spec, **process))
+    emulator.add_fault(method='POST', path=EXECUTE, times=1, **dict(spec, **process))
     client = make_client(emulator)
     run, key, replayed = client.start_run('fl_wf_main', context={'a': 1})
     assert emulator.count('POST', EXECUTE) == 2 and emulator.idempotency_keys == [key, key]
@@ -281,7 +277,7 @@ def test_lost_start_answer_retried_with_the_same_key_one_run(spec, emulator, mak
 
 
 def test_start_refused_by_the_rate_limit_is_sent_again(emulator, make_client, clock):
-    fault(emulator, method='POST', path=EXECUTE, kind='status', status=429, retry_after=2, times=8)
+    emulator.add_fault(method='POST', path=EXECUTE, kind='status', status=429, retry_after=2, times=8)
     client = make_client(emulator, http_retries=1, deadline=Deadline(600, clock))
     run, key, replayed = client.start_run('fl_wf_main')
     assert emulator.count('POST', EXECUTE) == 9 and emulator.runs_created == 1 and not replayed
@@ -297,7 +293,7 @@ def test_start_client_error_not_retried_and_says_nothing_about_starting(emulator
 
 
 def test_start_failing_for_good_names_its_key(emulator, make_client, clock):
-    fault(emulator, method='POST', path=EXECUTE, kind='status', status=503, times=None)
+    emulator.add_fault(method='POST', path=EXECUTE, kind='status', status=503, times=None)
     with pytest.raises(AltostratAPIError) as info:
         make_client(emulator, http_retries=2).start_run('fl_wf_main', idempotency_key='k-9')
     assert emulator.count('POST', EXECUTE) == 3 and emulator.runs_created == 0

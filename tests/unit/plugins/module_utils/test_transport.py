@@ -25,10 +25,6 @@ RUN_PATH = '/workflows/runs/fl_run_completed'
 PATH = '/workflows/runs/fl_run_x'
 
 
-def fault(emu, **spec):
-    emu.add_faults([spec])
-
-
 # ---- auth, netrc, user agent, api_url ----------------------------------------------------
 
 def test_bearer_token_sent(emulator, make_client):
@@ -79,7 +75,7 @@ def test_a_redirect_to_another_origin_fails_at_once_naming_it(emulator_factory, 
 
 def test_a_redirect_within_the_origin_is_followed_by_the_client_each_hop_from_the_budget(emulator, make_client):
     from ansible_collections.altostrat.cloud.plugins.module_utils._retry import MAX_REDIRECTS
-    fault(emulator, path=RUN_PATH, kind='redirect', location=emulator.url + '/workflows/runs/fl_run_completed?x=1',
+    emulator.add_fault(path=RUN_PATH, kind='redirect', location=emulator.url + '/workflows/runs/fl_run_completed?x=1',
           times=MAX_REDIRECTS)
     budget = CountingBudget()
     client = make_client(emulator, budget=budget)
@@ -88,7 +84,7 @@ def test_a_redirect_within_the_origin_is_followed_by_the_client_each_hop_from_th
 
 
 def test_a_redirect_loop_ends_after_three_hops(emulator, make_client):
-    fault(emulator, path=RUN_PATH, kind='redirect', location=RUN_PATH, times=None)
+    emulator.add_fault(path=RUN_PATH, kind='redirect', location=RUN_PATH, times=None)
     budget = CountingBudget()
     client = make_client(emulator, budget=budget)
     with pytest.raises(AltostratAPIError) as info:
@@ -120,7 +116,7 @@ class CountingBudget:
 
 
 def test_post_does_not_follow_redirects(emulator, make_client):
-    fault(emulator, method='POST', kind='redirect', status=307, location=emulator.url + '/workflows/fl_wf_main/execute')
+    emulator.add_fault(method='POST', kind='redirect', status=307, location=emulator.url + '/workflows/fl_wf_main/execute')
     with pytest.raises(AltostratAPIError) as info:
         make_client(emulator).start_run('fl_wf_main')
     assert info.value.status == 307 and emulator.count() == 1 and emulator.runs_created == 0
@@ -210,7 +206,7 @@ def test_api_message_is_made_one_line(make_client):
 
 
 def test_html_error_is_one_line_with_excerpt(emulator, make_client):
-    fault(emulator, path=RUN_PATH, kind='html', status=502)
+    emulator.add_fault(path=RUN_PATH, kind='html', status=502)
     with pytest.raises(AltostratAPIError) as info:
         make_client(emulator, http_retries=0).get_run('fl_run_completed')
     assert str(info.value) == ("GET %s failed: HTTP 502 Bad Gateway: a body that is not JSON (text/html): "
@@ -231,7 +227,7 @@ def test_multiline_html_error_collapsed_and_cut(make_client):
 
 
 def test_2xx_not_json(emulator, make_client):
-    fault(emulator, path=RUN_PATH, kind='not_json', times=None)
+    emulator.add_fault(path=RUN_PATH, kind='not_json', times=None)
     with pytest.raises(AltostratAPIError) as info:
         make_client(emulator).get_run('fl_run_completed')
     msg = str(info.value)
@@ -241,7 +237,7 @@ def test_2xx_not_json(emulator, make_client):
 
 
 def test_truncated_body_is_transient_error(emulator, make_client):
-    fault(emulator, path=RUN_PATH, kind='truncated', times=None)
+    emulator.add_fault(path=RUN_PATH, kind='truncated', times=None)
     with pytest.raises(AltostratAPIError) as info:
         make_client(emulator, http_retries=0).get_run('fl_run_completed')
     assert info.value.transient and info.value.status == 200
@@ -255,7 +251,7 @@ def test_truncated_body_is_transient_error(emulator, make_client):
     ([1, 2], 'is not a run object (got list)'),
 ])
 def test_wrong_shape_run(body, problem, emulator, make_client):
-    fault(emulator, path=RUN_PATH, kind='wrong_shape', body=body)
+    emulator.add_fault(path=RUN_PATH, kind='wrong_shape', body=body)
     with pytest.raises(AltostratAPIError) as info:
         make_client(emulator).get_run('fl_run_completed')
     assert str(info.value) == 'GET %s: HTTP 200 answer %s.' % (RUN_PATH, problem)
@@ -267,14 +263,14 @@ def test_check_run_passes_unknown_fields_and_null_logs():
 
 
 def test_wrong_shape_page(emulator, make_client):
-    fault(emulator, path='/workflows/fl_wf_paged/executions', kind='wrong_shape')
+    emulator.add_fault(path='/workflows/fl_wf_paged/executions', kind='wrong_shape')
     with pytest.raises(AltostratAPIError, match=r'page=1: HTTP 200 answer is not a page of runs'):
         make_client(emulator).list_runs('fl_wf_paged')
 
 
 def test_body_over_cap_by_content_length(emulator, make_client, monkeypatch):
     monkeypatch.setattr(_transport, 'MAX_BODY_BYTES', 4096)
-    fault(emulator, path=RUN_PATH, kind='big', size=50000)
+    emulator.add_fault(path=RUN_PATH, kind='big', size=50000)
     with pytest.raises(AltostratAPIError) as info:
         make_client(emulator).get_run('fl_run_completed')
     assert 'larger than' in str(info.value) and '(50000 bytes)' in str(info.value)
@@ -283,7 +279,7 @@ def test_body_over_cap_by_content_length(emulator, make_client, monkeypatch):
 
 def test_body_under_cap_read_whole(emulator, make_client, monkeypatch):
     monkeypatch.setattr(_transport, 'MAX_BODY_BYTES', 60000)
-    fault(emulator, path=RUN_PATH, kind='big', size=50000)
+    emulator.add_fault(path=RUN_PATH, kind='big', size=50000)
     run = make_client(emulator).request('GET', RUN_PATH).body
     assert run['id'] == 'fl_run_big' and len(run['padding']) > 49000
 
