@@ -2,6 +2,7 @@
 
 * ``API``, ``TOKEN``: the budget's key; ``make(directory, clock, ...)``: a Budget on the fake clock;
 * ``state_path(directory)``: where that budget's file is; ``no_sleep``: the sleep of another process;
+* ``private_budget_state(monkeypatch, tmp_path)``: a test's budget state its own, and no ``ALTOSTRAT_*`` variable;
 * ``state_file(budget)``: the file shared on this machine, if that is where ``budget`` is kept now (None: elsewhere);
 * ``record_slots(budget)``: the slots its stores hand out, as they hand them out (seen from outside the budget);
 * ``hammer(...)``: the body of one process of the cross-process tests (spawned: importable by name).
@@ -29,6 +30,19 @@ def state_path(directory, api_url=API, token=TOKEN):
 
 def no_sleep(seconds):
     """The sleep of another process: it waits, our clock does not move."""
+
+
+def private_budget_state(monkeypatch, tmp_path):
+    """For one test: no ``ALTOSTRAT_*`` variable of the caller, the budget shared across processes kept under a private
+    ``XDG_RUNTIME_DIR``, and no budget kept in this process (nor file refused) by an earlier test."""
+    from ansible_collections.altostrat.cloud.plugins.module_utils import _budget_local
+    for name in [name for name in os.environ if name.startswith('ALTOSTRAT_')]:
+        monkeypatch.delenv(name)
+    runtime = tmp_path / 'runtime'
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv('XDG_RUNTIME_DIR', str(runtime))
+    monkeypatch.setattr(_budget_local, '_MEMORY', {})
+    monkeypatch.setattr(_budget_local, '_REFUSED', {})
 
 
 def state_file(budget):

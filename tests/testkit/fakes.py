@@ -7,7 +7,8 @@
 * ``scripted(client, answers)``: serve a client's requests from a list of (status, headers, body);
 * ``fake_client(script, ...)``: a Client on a fake clock whose session is served by a ``FakeAdapter``, with the
   token ``testkit.SENTINEL``;
-* ``assert_one_clean_line(text)``: what every message the collection shows must be.
+* ``assert_one_clean_line(text)``: what every message the collection shows must be;
+* ``task_options(emu, ...)``: every option of a task, with its default; ``module_args(emu, ...)``: a module's arguments.
 """
 
 import io
@@ -166,3 +167,11 @@ def task_options(emu=None, **overrides):
     opts.update(token=TOKEN, api_url=emu.url if emu else DEFAULT_API_URL, rate_limit=0)
     opts.update(overrides)
     return opts
+
+
+def module_args(emu, **more):
+    """A module's arguments for ``emu`` with the token ``testkit.TOKEN``; ``more`` on top. A wait in a unit test lasts
+    seconds, so a wait that does not end fails in 30 s, not 3600."""
+    from testkit import TOKEN
+    more.setdefault('wait_timeout', 30)
+    return dict(api_url=emu.url, token=TOKEN, **more)

@@ -9,9 +9,6 @@ from ansible.plugins.loader import lookup_loader
 
 from testkit import SENTINEL, TOKEN
 
-ENV = ('ALTOSTRAT_API_URL', 'ALTOSTRAT_TOKEN', 'ALTOSTRAT_VALIDATE_CERTS', 'ALTOSTRAT_CA_PATH',
-       'ALTOSTRAT_REQUEST_TIMEOUT', 'ALTOSTRAT_HTTP_RETRIES', 'ALTOSTRAT_RATE_LIMIT_STORE')
-
 
 class RecordingDisplay:
     def __init__(self):
@@ -24,12 +21,6 @@ class RecordingDisplay:
         self.verbose.append(msg)
 
     vvv = v
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    for name in ENV:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture
