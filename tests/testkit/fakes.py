@@ -1,5 +1,6 @@
 """Fakes for exercising the API client without a socket or real time.
 
+* ``RUNNING``, ``DONE``: the answers of a run ``fl_run_x``, running and completed;
 * ``FakeClock``: a monotonic clock that only moves when slept on (or advanced);
 * ``FakeAnswer``/``FakeAdapter``: a ``requests`` transport adapter that answers from a script, captures every
   prepared request (``.sent``) and can move the fake clock (an answer that costs more than the timeout it was
@@ -20,6 +21,9 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from testkit import SENTINEL
+
+RUNNING = {'id': 'fl_run_x', 'status': 'running', 'logs': []}
+DONE = {'id': 'fl_run_x', 'status': 'completed', 'logs': []}
 
 
 class FakeClock:

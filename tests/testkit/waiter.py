@@ -3,8 +3,7 @@
 * ``ScriptedClient``: a client whose ``get_run`` answers each run from a script, recording every call;
 * ``scripted_waiter(scripts, clock, ...)``: a Waiter over a ScriptedClient on the fake clock, with its warnings and
   progress lines; ``wait(waiter, run_ids, known)``: ``(runs, elapsed)``;
-* ``transient(run_id)``, ``fatal(run_id)``: the errors a poll may end in (a 503, a 404);
-* ``RUNNING``, ``DONE``: a run's answers, for the real client over a fake transport.
+* ``transient(run_id)``, ``fatal(run_id)``: the errors a poll may end in (a 503, a 404).
 """
 
 import threading
@@ -12,9 +11,6 @@ import threading
 from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter
-
-RUNNING = {'id': 'fl_run_x', 'status': 'running', 'logs': []}
-DONE = {'id': 'fl_run_x', 'status': 'completed', 'logs': []}
 
 
 def transient(run_id='x'):

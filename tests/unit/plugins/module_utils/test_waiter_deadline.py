@@ -13,8 +13,8 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._errors import Alt
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter
 
 from testkit import SENTINEL
-from testkit.fakes import FakeAnswer, FakeClock, fake_client
-from testkit.waiter import DONE, RUNNING, ScriptedClient, scripted_waiter, wait
+from testkit.fakes import DONE, RUNNING, FakeAnswer, FakeClock, fake_client
+from testkit.waiter import ScriptedClient, scripted_waiter, wait
 
 
 def test_timeout_reports_last_run_and_elapsed(clock):

@@ -7,8 +7,8 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import D
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratTimeoutError
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter
 
-from testkit.fakes import FakeAnswer, fake_client
-from testkit.waiter import DONE, RUNNING, scripted_waiter, transient, wait
+from testkit.fakes import DONE, RUNNING, FakeAnswer, fake_client
+from testkit.waiter import scripted_waiter, transient, wait
 
 
 def test_transient_errors_ridden_out_with_backoff_to_max_poll_interval(clock):
