@@ -1,6 +1,7 @@
 """Shared pieces of the request budget's tests (``tests/unit/plugins/module_utils/test_budget*.py``).
 
-* ``API``, ``TOKEN``: the budget's key; ``make(directory, clock, ...)``: a Budget on the fake clock;
+* ``T0``: where the fake clock starts; ``API``, ``TOKEN``: the budget's key;
+* ``make(directory, clock, ...)``: a Budget on the fake clock;
 * ``state_path(directory)``: where that budget's file is; ``no_sleep``: the sleep of another process;
 * ``private_budget_state(monkeypatch, tmp_path)``: a test's budget state its own, and no ``ALTOSTRAT_*`` variable;
 * ``state_file(budget)``: the file shared on this machine, if that is where ``budget`` is kept now (None: elsewhere);
@@ -14,6 +15,9 @@ import time
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Budget
 
+from testkit.fakes import FakeClock
+
+T0 = FakeClock().now
 API = 'https://v1.api.altostrat.io'
 TOKEN = 'tok-budget-S3CRET-0123456789abcdef'
 

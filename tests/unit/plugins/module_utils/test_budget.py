@@ -12,15 +12,8 @@ from ansible_collections.altostrat.cloud.plugins.module_utils import _budget, _b
 from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError, AltostratInputError
 
-from testkit.budget import make, no_sleep, record_slots, state_path
+from testkit.budget import T0, make, no_sleep, record_slots, state_path
 from testkit.fakes import FakeClock
-
-T0 = FakeClock().now  # where the shared fake clock starts
-
-
-@pytest.fixture
-def directory(tmp_path):
-    return str(tmp_path / 'budget')
 
 
 # ---- the reservation window ------------------------------------------------------------

@@ -9,15 +9,7 @@ import pytest
 from ansible_collections.altostrat.cloud.plugins.module_utils import _budget_local
 from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
 
-from testkit.budget import TOKEN, crowded, make, run_processes, state_file, state_path
-from testkit.fakes import FakeClock
-
-T0 = FakeClock().now  # where the shared fake clock starts
-
-
-@pytest.fixture
-def directory(tmp_path):
-    return str(tmp_path / 'budget')
+from testkit.budget import T0, TOKEN, crowded, make, run_processes, state_file, state_path
 
 
 # ---- the shared state file ---------------------------------------------------------------

@@ -11,6 +11,7 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._errors import Alt
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import check_expected, describe, filter_logs
 
 from testkit.fakes import assert_one_clean_line, scripted
+from testkit.strategies import JSON
 
 
 RUN_PATH = '/workflows/runs/fl_run_completed'
@@ -30,12 +31,6 @@ def test_an_answer_for_another_run_is_refused_naming_both(make_client):
     assert str(info.value) == ('GET /workflows/runs/fl_run_asked: HTTP 200 answer is for run fl_run_ok, not for run '
                                'fl_run_asked: refused.')
     assert not info.value.transient
-
-
-JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=10), children, max_size=5),
-    max_leaves=30)
 
 
 RUNLIKE = st.fixed_dictionaries({}, optional={
