@@ -87,7 +87,6 @@ class Budget:
         self.warn = warn or (lambda message: None)
         digest = hashlib.sha256(((api_url or '') + '\n' + (token or '')).encode('utf-8')).hexdigest()
         name = digest[:32]  # the token itself never reaches the disk or the store
-        self.last_slot = None  # the slot of the last acquire (for tests and diagnostics)
         self.stores = []  # the stores still to try, the one in use first
         self._bound = None  # (clock() when the last acquire started, its timeout): sync's store calls end by then too
         if not self.enabled:
@@ -100,11 +99,6 @@ class Budget:
     @property
     def enabled(self):
         return self.per_minute > 0
-
-    @property
-    def path(self):
-        """The state file shared on this machine, if that is where the budget is kept now (None: elsewhere)."""
-        return getattr(self.stores[0], 'path', None) if self.stores else None
 
     def _add_shared(self, url, name):
         from ansible_collections.altostrat.cloud.plugins.module_utils._budget_redis import RedisStore, check_store_url
@@ -177,7 +171,6 @@ class Budget:
                 raise BudgetTimeout('The next free request slot is %.1fs away (request budget: %s per API token), beyond the '
                                     'timeout of %.1fs.' % (wait, self._rate(), left), wait=wait, timeout=left)
             reserved = self.clock()
-            self.last_slot = slot
             if wait > 0:
                 self.sleep(wait)
                 slept += wait

@@ -104,6 +104,10 @@ class Emulator:
         self.faults.add(specs)
         return len(specs)
 
+    def add_fault(self, **spec):
+        """Add one fault, given as keywords (``add_fault(path=..., kind='status', status=503)``)."""
+        return self.add_faults([spec])
+
     def clear_faults(self):
         self.faults.clear()
 

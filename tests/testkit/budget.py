@@ -1,7 +1,11 @@
 """Shared pieces of the request budget's tests (``tests/unit/plugins/module_utils/test_budget*.py``).
 
-* ``API``, ``TOKEN``: the budget's key; ``make(directory, clock, ...)``: a Budget on the fake clock;
+* ``T0``: where the fake clock starts; ``API``, ``TOKEN``: the budget's key;
+* ``make(directory, clock, ...)``: a Budget on the fake clock;
 * ``state_path(directory)``: where that budget's file is; ``no_sleep``: the sleep of another process;
+* ``private_budget_state(monkeypatch, tmp_path)``: a test's budget state its own, and no ``ALTOSTRAT_*`` variable;
+* ``state_file(budget)``: the file shared on this machine, if that is where ``budget`` is kept now (None: elsewhere);
+* ``record_slots(budget)``: the slots its stores hand out, as they hand them out (seen from outside the budget);
 * ``hammer(...)``: the body of one process of the cross-process tests (spawned: importable by name).
 """
 
@@ -11,6 +15,9 @@ import time
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Budget
 
+from testkit.fakes import FakeClock
+
+T0 = FakeClock().now
 API = 'https://v1.api.altostrat.io'
 TOKEN = 'tok-budget-S3CRET-0123456789abcdef'
 
@@ -29,6 +36,37 @@ def no_sleep(seconds):
     """The sleep of another process: it waits, our clock does not move."""
 
 
+def private_budget_state(monkeypatch, tmp_path):
+    """For one test: no ``ALTOSTRAT_*`` variable of the caller, the budget shared across processes kept under a private
+    ``XDG_RUNTIME_DIR``, and no budget kept in this process (nor file refused) by an earlier test."""
+    from ansible_collections.altostrat.cloud.plugins.module_utils import _budget_local
+    for name in [name for name in os.environ if name.startswith('ALTOSTRAT_')]:
+        monkeypatch.delenv(name)
+    runtime = tmp_path / 'runtime'
+    runtime.mkdir(mode=0o700)
+    monkeypatch.setenv('XDG_RUNTIME_DIR', str(runtime))
+    monkeypatch.setattr(_budget_local, '_MEMORY', {})
+    monkeypatch.setattr(_budget_local, '_REFUSED', {})
+
+
+def state_file(budget):
+    """The file shared on this machine, if that is where ``budget`` is kept now (None: elsewhere)."""
+    return getattr(budget.stores[0], 'path', None) if budget.stores else None
+
+
+def record_slots(budget):
+    """A list that gets every slot ``budget``'s stores reserve, in order (the last one: the slot of the last acquire)."""
+    slots = []
+    for store in budget.stores:
+        def reserve(*args, _reserve=store.reserve):
+            wait, slot = _reserve(*args)
+            if slot is not None:
+                slots.append(slot)
+            return wait, slot
+        store.reserve = reserve
+    return slots
+
+
 def hammer(directory, out, barrier, each, per_window, window, store=None, stop_store_after=None):
     """Acquire ``each`` slots as fast as possible; write down each slot (as the budget reserved it), when acquire
     returned (``time.time()``), and the store then in use; the warnings go to ``out + '.warnings'``.
@@ -37,12 +75,13 @@ def hammer(directory, out, barrier, each, per_window, window, store=None, stop_s
     warnings = []
     budget = Budget(API, TOKEN, per_minute=per_window, window=window, directory=directory, store=store,
                     warn=warnings.append)
+    slots = record_slots(budget)
     barrier.wait(30)
     lines = []
     for n in range(each):
         budget.acquire(timeout=120)
         returned = time.time()
-        lines.append('%r %r %s\n' % (budget.last_slot, returned, type(budget.stores[0]).__name__))
+        lines.append('%r %r %s\n' % (slots[-1], returned, type(budget.stores[0]).__name__))
         if stop_store_after and n + 1 == stop_store_after[0]:
             stop_store_after[1]()
     with open(out, 'w') as f:

@@ -1,13 +1,15 @@
 """Fakes for exercising the API client without a socket or real time.
 
+* ``RUNNING``, ``DONE``: the answers of a run ``fl_run_x``, running and completed;
 * ``FakeClock``: a monotonic clock that only moves when slept on (or advanced);
-* ``Answer``/``FakeAdapter``: a ``requests`` transport adapter that answers from a script, captures every
+* ``FakeAnswer``/``FakeAdapter``: a ``requests`` transport adapter that answers from a script, captures every
   prepared request (``.sent``) and can move the fake clock (an answer that costs more than the timeout it was
   given is a read timeout at that timeout);
 * ``scripted(client, answers)``: serve a client's requests from a list of (status, headers, body);
 * ``fake_client(script, ...)``: a Client on a fake clock whose session is served by a ``FakeAdapter``, with the
   token ``testkit.SENTINEL``;
-* ``assert_one_clean_line(text)``: what every message the collection shows must be.
+* ``assert_one_clean_line(text)``: what every message the collection shows must be;
+* ``task_options(emu, ...)``: every option of a task, with its default; ``module_args(emu, ...)``: a module's arguments.
 """
 
 import io
@@ -19,6 +21,9 @@ from requests.adapters import BaseAdapter
 from requests.structures import CaseInsensitiveDict
 
 from testkit import SENTINEL
+
+RUNNING = {'id': 'fl_run_x', 'status': 'running', 'logs': []}
+DONE = {'id': 'fl_run_x', 'status': 'completed', 'logs': []}
 
 
 class FakeClock:
@@ -46,7 +51,7 @@ class FakeClock:
         self.now += seconds
 
 
-class Answer:
+class FakeAnswer:
     """One scripted answer of ``FakeAdapter``: a status/body/headers, or an exception to raise.
 
     A body that is not bytes is sent as JSON; no (or empty) headers mean ``Content-Type: application/json``.
@@ -75,7 +80,7 @@ class Answer:
 
 
 class FakeAdapter(BaseAdapter):
-    """Answer requests from ``script`` (a list of Answer, or a callable(prepared) -> Answer).
+    """Answer requests from ``script`` (a list of FakeAnswer, or a callable(prepared) -> FakeAnswer).
 
     Once a list is used up, its last answer is repeated; with ``repeat_last=False`` a further request raises
     ``IndexError`` instead.
@@ -127,7 +132,7 @@ def scripted(client, answers):
 
     Returns the ``FakeAdapter`` (its ``.sent`` records every request).
     """
-    adapter = FakeAdapter([Answer.raw(*answer) for answer in answers], repeat_last=False)
+    adapter = FakeAdapter([FakeAnswer.raw(*answer) for answer in answers], repeat_last=False)
     client.session.mount('http://', adapter)
     return adapter
 
@@ -166,3 +171,11 @@ def task_options(emu=None, **overrides):
     opts.update(token=TOKEN, api_url=emu.url if emu else DEFAULT_API_URL, rate_limit=0)
     opts.update(overrides)
     return opts
+
+
+def module_args(emu, **more):
+    """A module's arguments for ``emu`` with the token ``testkit.TOKEN``; ``more`` on top. A wait in a unit test lasts
+    seconds, so a wait that does not end fails in 30 s, not 3600."""
+    from testkit import TOKEN
+    more.setdefault('wait_timeout', 30)
+    return dict(api_url=emu.url, token=TOKEN, **more)

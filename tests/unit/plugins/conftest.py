@@ -10,32 +10,22 @@
 """
 
 import json
-import os
 import sys
 
 import pytest
 
 from testkit import TOKEN
+from testkit.budget import private_budget_state
 
 
 @pytest.fixture(autouse=True)
 def fresh_ansible_state(monkeypatch, tmp_path):
     from ansible.module_utils.common import warnings as ansible_warnings
-    from ansible_collections.altostrat.cloud.plugins.module_utils import _budget_local
     for name in ('_global_warnings', '_global_deprecations'):
         monkeypatch.setattr(ansible_warnings, name, type(getattr(ansible_warnings, name))())
-    for name in [name for name in os.environ if name.startswith('ALTOSTRAT_')]:
-        monkeypatch.delenv(name)
-    # the budget shared across processes keeps its state under XDG_RUNTIME_DIR: a private one per test
-    runtime = tmp_path / 'runtime'
-    runtime.mkdir(mode=0o700)
-    monkeypatch.setenv('XDG_RUNTIME_DIR', str(runtime))
-    _budget_local._MEMORY.clear()
-    _budget_local._REFUSED.clear()
+    private_budget_state(monkeypatch, tmp_path)
     _reset_controller()
     yield
-    _budget_local._MEMORY.clear()
-    _budget_local._REFUSED.clear()
     _reset_controller()
 
 

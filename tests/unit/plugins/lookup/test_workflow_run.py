@@ -7,10 +7,7 @@ import pytest
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.loader import lookup_loader
 
-from ansible_collections.altostrat.cloud.plugins.module_utils._options import CONNECTION_OPTIONS
 from testkit import SENTINEL, TOKEN
-
-ENV = tuple(env for _unused, _unused, env in CONNECTION_OPTIONS.values())
 
 
 class RecordingDisplay:
@@ -24,12 +21,6 @@ class RecordingDisplay:
         self.verbose.append(msg)
 
     vvv = v
-
-
-@pytest.fixture(autouse=True)
-def clean_env(monkeypatch):
-    for name in ENV:
-        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

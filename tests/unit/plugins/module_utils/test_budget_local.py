@@ -7,17 +7,9 @@ import stat
 import pytest
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _budget_local
-from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import BudgetTimeout
 
-from testkit.budget import TOKEN, crowded, make, run_processes, state_path
-from testkit.fakes import FakeClock
-
-T0 = FakeClock().now  # where the shared fake clock starts
-
-
-@pytest.fixture
-def directory(tmp_path):
-    return str(tmp_path / 'budget')
+from testkit.budget import T0, TOKEN, crowded, make, run_processes, state_file, state_path
 
 
 # ---- the shared state file ---------------------------------------------------------------
@@ -86,7 +78,7 @@ def check_falls_back(directory, clock, problem):
     budget.sync(limit=3, remaining=0)
     with pytest.raises(BudgetTimeout):
         budget.acquire(timeout=59)
-    assert budget.path is None and len(warnings) == 1
+    assert state_file(budget) is None and len(warnings) == 1
     (warning,) = warnings
     assert directory in warning and problem in warning and '\n' not in warning and TOKEN not in warning
     return budget
@@ -146,7 +138,7 @@ def test_without_fcntl_no_file_one_budget_per_process(directory, clock, monkeypa
     monkeypatch.setattr(_budget_local, "fcntl", None)
     budget = make(directory, clock)
     assert [budget.acquire() for n in range(4)] == [0.0, 0.0, 0.0, 60.0]
-    assert budget.path is None and not os.path.exists(directory)
+    assert state_file(budget) is None and not os.path.exists(directory)
 
 
 def test_default_directory(tmp_path, monkeypatch):
@@ -170,7 +162,7 @@ def spend_one_then(directory, clock, tamper):
     warnings = []
     budget = make(directory, clock, warn=warnings.append)
     budget.acquire()
-    assert budget.path == state_path(directory) and warnings == []
+    assert state_file(budget) == state_path(directory) and warnings == []
     tamper()
     with open(state_path(directory), 'rb') as f:
         before = f.read()
@@ -183,14 +175,14 @@ def check_refused(directory, clock, budget, warnings, before, problem):
     assert [budget.acquire(timeout=0) for n in range(3)] == [0.0] * 3  # the process's own budget starts empty
     with pytest.raises(BudgetTimeout):
         budget.acquire(timeout=59)  # ... and holds
-    assert budget.path is None and len(warnings) == 1
+    assert state_file(budget) is None and len(warnings) == 1
     (warning,) = warnings
     assert state_path(directory) in warning and problem in warning, warning
     assert 'keeps its own budget' in warning and '\n' not in warning and TOKEN not in warning
     later, told = make(directory, clock, warn=warnings.append), len(warnings)
     with pytest.raises(BudgetTimeout):
         later.acquire(timeout=59)  # the same process's budget, in memory
-    assert later.path is None and len(warnings) == told
+    assert state_file(later) is None and len(warnings) == told
     with open(state_path(directory), 'rb') as f:
         assert f.read() == before  # never reset
 
@@ -245,7 +237,7 @@ def test_fifo_at_the_state_file_refused_without_blocking(directory, clock):
     budget, warnings, unused = spend_one_then(directory, clock, lambda: None)
     tamper()
     assert budget.acquire(timeout=0) == 0.0
-    assert budget.path is None and len(warnings) == 1 and 'is not a regular file' in warnings[0]
+    assert state_file(budget) is None and len(warnings) == 1 and 'is not a regular file' in warnings[0]
 
 
 def stored(directory):
@@ -265,7 +257,7 @@ def test_a_full_budget_fits_the_cap(directory, clock):
         waiter.acquire()
     size = os.path.getsize(state_path(directory))
     assert len(stored(directory)) == per_minute + 900 and size < _budget_local.max_bytes(per_minute)
-    assert budget.path == state_path(directory)
+    assert state_file(budget) == state_path(directory)
 
 
 # ---- across real processes ---------------------------------------------------------------

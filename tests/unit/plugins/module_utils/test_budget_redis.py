@@ -16,10 +16,9 @@ import time
 import pytest
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _budget_redis
-from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
-from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError, BudgetTimeout
 
-from testkit.budget import TOKEN, crowded, make, no_sleep, run_processes, state_path
+from testkit.budget import TOKEN, crowded, make, no_sleep, record_slots, run_processes, state_file, state_path
 from testkit.collection import COLLECTIONS
 from testkit.fakes import FakeClock
 from testkit.redis_server import PASSWORD
@@ -41,17 +40,18 @@ def test_machines_spend_from_one_budget(redis_server, tmp_path):
     with pytest.raises(BudgetTimeout) as info:
         second.acquire(timeout=30)
     assert 59 < info.value.wait <= 60
-    assert first.path is None and second.path is None  # the store, not a file
+    assert state_file(first) is None and state_file(second) is None  # the store, not a file
     assert not os.path.exists(state_path(str(tmp_path / 'a')))
 
 
 def test_waiters_queue_in_reservation_order_on_the_stores_clock(redis_server, tmp_path):
     """Waits come from the store's clock: budgets whose own clocks are hours apart queue as one."""
     waiters = [on(redis_server, tmp_path, str(n), clock=FakeClock(1e9 + 7200 * n)) for n in range(6)]
+    reserved = [record_slots(waiter) for waiter in waiters]
     waits = [waiter.acquire() for waiter in waiters]
     assert waits[:3] == [0.0] * 3
     assert [round(wait) for wait in waits[3:]] == [60, 60, 60]
-    slots = [waiter.last_slot for waiter in waiters]
+    slots = [each[-1] for each in reserved]
     assert slots == sorted(slots)  # first come, first served
     server_now = float('%d.%06d' % redis_server.client().time())
     assert abs(slots[0] - server_now) < 5  # the store's clock, not the budgets' (1e9 + ...)
@@ -112,7 +112,7 @@ def check_fell_back(budget, warnings, redis_server, tmp_path, secret=PASSWORD):
     assert [budget.acquire(timeout=0) for n in range(3)] == [0.0] * 3
     with pytest.raises(BudgetTimeout):
         budget.acquire(timeout=30)  # the local budget holds
-    assert budget.path == state_path(str(tmp_path / 'a'))  # this machine's file
+    assert state_file(budget) == state_path(str(tmp_path / 'a'))  # this machine's file
     assert len(warnings) == 1, warnings
     (warning,) = warnings
     assert 'rate_limit_store redis://127.0.0.1:%d/0 cannot be used' % redis_server.port in warning, warning
@@ -161,7 +161,7 @@ def test_without_the_redis_library_one_line_names_what_to_install(redis_server, 
     monkeypatch.setattr(_budget_redis, 'redis', None)
     warnings = []
     budget = on(redis_server, tmp_path, warn=warnings.append)
-    assert budget.acquire(timeout=0) == 0.0 and budget.path == state_path(str(tmp_path / 'a'))
+    assert budget.acquire(timeout=0) == 0.0 and state_file(budget) == state_path(str(tmp_path / 'a'))
     assert len(warnings) == 1
     assert 'the Python library redis is not installed for Python' in warnings[0]
     assert 'pip install "redis>=4.2"' in warnings[0] and '\n' not in warnings[0]

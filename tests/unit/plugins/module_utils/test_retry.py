@@ -15,10 +15,6 @@ RUN_PATH = '/workflows/runs/fl_run_completed'
 OK = b'{"id": "fl_run_a", "status": "completed"}'
 
 
-def fault(emu, **spec):
-    emu.add_faults([spec])
-
-
 class RecordingBudget:
     """A budget that never waits, and records what it was told."""
 
@@ -47,7 +43,7 @@ class RecordingBudget:
     {'kind': 'truncated'},
 ])
 def test_get_retried_on_transient_and_trouble_told_once(spec, emulator, make_client, clock, no_jitter):
-    fault(emulator, path=RUN_PATH, times=2, **spec)
+    emulator.add_fault(path=RUN_PATH, times=2, **spec)
     client = make_client(emulator)
     assert client.get_run('fl_run_completed')['status'] == 'completed'
     assert emulator.count('GET', RUN_PATH) == 3
@@ -72,7 +68,7 @@ def test_jitter_spreads_waits(monkeypatch):
 
 
 def test_retries_exhausted_raise_last_error(emulator, make_client, clock, no_jitter):
-    fault(emulator, path=RUN_PATH, kind='status', status=503, times=None)
+    emulator.add_fault(path=RUN_PATH, kind='status', status=503, times=None)
     client = make_client(emulator, http_retries=3)
     with pytest.raises(AltostratAPIError) as info:
         client.get_run('fl_run_completed')
@@ -83,7 +79,7 @@ def test_retries_exhausted_raise_last_error(emulator, make_client, clock, no_jit
 
 
 def test_retry_false_sends_once(emulator, make_client, clock):
-    fault(emulator, path=RUN_PATH, kind='status', status=503, times=None)
+    emulator.add_fault(path=RUN_PATH, kind='status', status=503, times=None)
     client = make_client(emulator)
     with pytest.raises(AltostratAPIError):
         client.get_run('fl_run_completed', retry=False)
@@ -91,7 +87,7 @@ def test_retry_false_sends_once(emulator, make_client, clock):
 
 
 def test_retry_after_honoured_on_5xx(emulator, make_client, clock):
-    fault(emulator, path=RUN_PATH, kind='status', status=503, retry_after=7, times=2)
+    emulator.add_fault(path=RUN_PATH, kind='status', status=503, retry_after=7, times=2)
     client = make_client(emulator)
     assert client.get_run('fl_run_completed')['id'] == 'fl_run_completed'
     assert clock.sleeps == [7.0, 7.0] and emulator.count() == 3
@@ -99,7 +95,7 @@ def test_retry_after_honoured_on_5xx(emulator, make_client, clock):
 
 @pytest.mark.parametrize('status', [429, 503])
 def test_retry_after_capped(status, emulator, make_client, clock, no_jitter):
-    fault(emulator, path=RUN_PATH, kind='status', status=status, retry_after=3600, times=1)
+    emulator.add_fault(path=RUN_PATH, kind='status', status=status, retry_after=3600, times=1)
     make_client(emulator).get_run('fl_run_completed')
     assert clock.sleeps == [_retry.MAX_RETRY_AFTER] and _retry.MAX_RETRY_AFTER == 60.0
 
@@ -114,7 +110,7 @@ def test_retry_after_http_date_and_reset():
 
 
 def test_backoff_stops_before_deadline(emulator, make_client, clock, no_jitter):
-    fault(emulator, path=RUN_PATH, kind='status', status=503, times=None)
+    emulator.add_fault(path=RUN_PATH, kind='status', status=503, times=None)
     client = make_client(emulator, deadline=Deadline(1.6, clock))
     with pytest.raises(AltostratAPIError):
         client.get_run('fl_run_completed')
@@ -124,7 +120,7 @@ def test_backoff_stops_before_deadline(emulator, make_client, clock, no_jitter):
 
 @pytest.mark.parametrize('status', [400, 401, 403, 404, 405, 409, 422])
 def test_client_errors_not_retried(status, emulator, make_client, clock):
-    fault(emulator, path=RUN_PATH, kind='status', status=status, times=None)
+    emulator.add_fault(path=RUN_PATH, kind='status', status=status, times=None)
     client = make_client(emulator)
     with pytest.raises(AltostratAPIError) as info:
         client.get_run('fl_run_completed')
@@ -156,7 +152,7 @@ def test_refused_until_the_api_comes_up_is_ridden_out(emulator_factory, make_cli
 
 
 def test_http_retries_zero_means_one_try(emulator, make_client):
-    fault(emulator, path=RUN_PATH, kind='status', status=503, times=None)
+    emulator.add_fault(path=RUN_PATH, kind='status', status=503, times=None)
     with pytest.raises(AltostratAPIError):
         make_client(emulator, http_retries=0).get_run('fl_run_completed')
     assert emulator.count() == 1
@@ -165,7 +161,7 @@ def test_http_retries_zero_means_one_try(emulator, make_client):
 # ---- 429: back-pressure ---------------------------------------------------------------------------
 
 def test_429_retried_beyond_http_retries_until_the_deadline(emulator, make_client, clock, no_jitter):
-    fault(emulator, path=RUN_PATH, kind='status', status=429, retry_after=7, times=10)
+    emulator.add_fault(path=RUN_PATH, kind='status', status=429, retry_after=7, times=10)
     client = make_client(emulator, http_retries=2, deadline=Deadline(3600, clock))
     assert client.get_run('fl_run_completed', retry=False)['status'] == 'completed'
     assert clock.sleeps == [7.0] * 10 and emulator.count() == 11
@@ -174,20 +170,20 @@ def test_429_retried_beyond_http_retries_until_the_deadline(emulator, make_clien
 
 def test_429_is_jittered(emulator, make_client, clock, monkeypatch):
     monkeypatch.setattr(_retry.random, 'uniform', lambda a, b: b)
-    fault(emulator, path=RUN_PATH, kind='status', status=429, retry_after=4, times=1)
+    emulator.add_fault(path=RUN_PATH, kind='status', status=429, retry_after=4, times=1)
     make_client(emulator, deadline=Deadline(60, clock)).get_run('fl_run_completed')
     assert clock.sleeps == [4 * 1.25 + 0.5]
 
 
 def test_429_without_retry_after_backs_off(emulator, make_client, clock, no_jitter):
-    fault(emulator, path=RUN_PATH, kind='status', status=429, times=3, headers={})
+    emulator.add_fault(path=RUN_PATH, kind='status', status=429, times=3, headers={})
     make_client(emulator, deadline=Deadline(60, clock)).get_run('fl_run_completed')
     assert clock.sleeps == [0.5, 1.0, 2.0]
 
 
 def test_429_past_deadline_not_slept(emulator, make_client, clock, no_jitter):
     # a few 429s, not endless ones: a client that slept past the deadline would get through (and fail here) at once
-    fault(emulator, path=RUN_PATH, kind='status', status=429, retry_after=7, times=3)
+    emulator.add_fault(path=RUN_PATH, kind='status', status=429, retry_after=7, times=3)
     client = make_client(emulator, deadline=Deadline(5, clock))
     with pytest.raises(AltostratAPIError) as info:
         client.get_run('fl_run_completed')
@@ -196,7 +192,7 @@ def test_429_past_deadline_not_slept(emulator, make_client, clock, no_jitter):
 
 
 def test_429_without_any_deadline_is_bounded_by_http_retries(emulator, make_client, clock, no_jitter):
-    fault(emulator, path=RUN_PATH, kind='status', status=429, retry_after=1, times=None)
+    emulator.add_fault(path=RUN_PATH, kind='status', status=429, retry_after=1, times=None)
     with pytest.raises(AltostratAPIError):
         make_client(emulator, http_retries=2).get_run('fl_run_completed')
     assert emulator.count() == 3
@@ -216,7 +212,7 @@ def test_every_attempt_spends_from_the_budget_and_syncs_headers(make_client, clo
 
 
 def test_budget_timeout_propagates_without_a_request(make_client, clock):
-    from ansible_collections.altostrat.cloud.plugins.module_utils._budget import BudgetTimeout
+    from ansible_collections.altostrat.cloud.plugins.module_utils._errors import BudgetTimeout
 
     class FullBudget(RecordingBudget):
         def acquire(self, timeout=None, paced=False):

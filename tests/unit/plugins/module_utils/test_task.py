@@ -7,7 +7,8 @@ from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
     AltostratAPIError, AltostratInputError, AltostratRunError, AltostratTimeoutError)
 from ansible_collections.altostrat.cloud.plugins.module_utils._task import Task, expected_statuses
 
-from testkit.fakes import Answer, FakeAdapter, task_options as options
+from testkit.budget import state_file
+from testkit.fakes import FakeAnswer, FakeAdapter, task_options as options
 
 
 @pytest.fixture
@@ -91,7 +92,7 @@ def test_elapsed_counts_from_the_tasks_start_not_from_the_client(emulator, clock
 def test_a_failed_read_without_wait_reports_the_time_it_took(task_for, clock):
     """A read with no wait against a hung server: elapsed is the truth, not 0."""
     task = task_for(options(http_retries=2))
-    adapter = FakeAdapter([Answer(503, {'message': 'down'}, cost=4.0)], clock)
+    adapter = FakeAdapter([FakeAnswer(503, {'message': 'down'}, cost=4.0)], clock)
     task.client.session.mount('https://', adapter)
     with pytest.raises(AltostratAPIError) as info:
         task.read_and_check(['fl_run_hung'])
@@ -123,7 +124,7 @@ def test_api_error_propagates_without_a_run(emulator, task_for):
 def test_one_bad_id_among_good_ones_sends_nothing(bad, wait, task_for):
     """query(..., good_id, bad_id): refused before any request, not even one for the good id."""
     task = task_for(options(wait=wait))
-    adapter = FakeAdapter([Answer(200, {'id': 'fl_run_good', 'status': 'completed', 'logs': []})])
+    adapter = FakeAdapter([FakeAnswer(200, {'id': 'fl_run_good', 'status': 'completed', 'logs': []})])
     task.client.session.mount('https://', adapter)
     with pytest.raises(AltostratInputError, match='^Invalid run id'):
         task.read_and_check(['fl_run_good', bad])
@@ -149,7 +150,7 @@ def test_rate_limit_store_makes_the_budget_shared_through_it(emulator, redis_ser
     client.get_run('fl_run_completed')
     (slots,) = [key for key in redis_server.client().keys('*') if key.endswith(b':slots')]
     assert redis_server.client().zcard(slots) == 1
-    assert client.budget.path is None  # not this machine's file
+    assert state_file(client.budget) is None  # not this machine's file
 
 
 def test_rate_limit_store_not_a_redis_url_refused_before_any_request(emulator):

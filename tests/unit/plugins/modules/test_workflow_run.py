@@ -2,20 +2,8 @@
 
 import pytest
 
-from ansible_collections.altostrat.cloud.plugins.modules import workflow_run
-
-from testkit import SENTINEL, TOKEN
-
-
-@pytest.fixture
-def run_module(module_runner):
-    return module_runner(workflow_run)
-
-
-def conn(emu, **more):
-    """Module arguments for ``emu``; a wait here lasts seconds, so a wait that does not end fails in 30 s, not 3600."""
-    more.setdefault('wait_timeout', 30)
-    return dict(api_url=emu.url, token=TOKEN, **more)
+from testkit import SENTINEL
+from testkit.fakes import module_args
 
 
 def posts(emu):
@@ -23,7 +11,7 @@ def posts(emu):
 
 
 def test_start_sends_context_and_returns_the_new_run(emulator, run_module):
-    result = run_module(conn(emulator, workflow_id='fl_wf_main', context={'site': 'ams1', 'change': 'CHG1'}))
+    result = run_module(module_args(emulator, workflow_id='fl_wf_main', context={'site': 'ams1', 'change': 'CHG1'}))
     assert result['_rc'] == 0 and result['changed'] is True and 0 <= result['elapsed'] < 5  # the task's time, no wait
     run = result['run']
     assert run['id'].startswith('fl_run_') and run['status'] == 'pending'
@@ -34,7 +22,7 @@ def test_start_sends_context_and_returns_the_new_run(emulator, run_module):
 
 
 def test_start_waits_and_asserts(emulator, run_module):
-    result = run_module(conn(emulator, workflow_id='fl_wf_main', wait=True, expected_status=['completed'], poll_interval=0.2))
+    result = run_module(module_args(emulator, workflow_id='fl_wf_main', wait=True, expected_status=['completed'], poll_interval=0.2))
     assert result['_rc'] == 0 and result['changed'] is True
     assert result['run']['status'] == 'completed' and len(result['run']['logs']) == 3
     assert 1.0 <= result['elapsed'] < 10  # it waited: the start answered a pending run that completes after ~1.2 s
@@ -43,7 +31,7 @@ def test_start_waits_and_asserts(emulator, run_module):
 
 
 def test_started_run_that_fails_keeps_run_and_changed(emulator, run_module):
-    result = run_module(conn(emulator, workflow_id='fl_wf_fails', wait=True, expected_status=['completed'], poll_interval=0.2))
+    result = run_module(module_args(emulator, workflow_id='fl_wf_fails', wait=True, expected_status=['completed'], poll_interval=0.2))
     assert result['_rc'] == 1 and result['failed'] is True
     assert result['changed'] is True  # a run was started, even though the gate failed
     assert result['run']['status'] == 'failed'
@@ -52,20 +40,20 @@ def test_started_run_that_fails_keeps_run_and_changed(emulator, run_module):
 
 
 def test_rerun(emulator, run_module):
-    result = run_module(conn(emulator, rerun_run_id='fl_run_completed'))
+    result = run_module(module_args(emulator, rerun_run_id='fl_run_completed'))
     assert result['_rc'] == 0 and result['changed'] is True
     assert result['run']['id'] != 'fl_run_completed' and result['run']['trigger_payload'] == {'env': 'prod'}
     assert [r['path'] for r in posts(emulator)] == ['/workflows/runs/fl_run_completed/rerun']
 
 
 def test_resume_from_a_node(emulator, run_module):
-    result = run_module(conn(emulator, resume_run_id='fl_run_failed', resume_node_id='n1'))
+    result = run_module(module_args(emulator, resume_run_id='fl_run_failed', resume_node_id='n1'))
     assert result['_rc'] == 0 and result['changed'] is True
     assert [r['path'] for r in posts(emulator)] == ['/workflows/runs/fl_run_failed/resume-from/n1']
 
 
 def test_resume_refused_by_the_api_is_one_line(emulator, run_module):
-    result = run_module(conn(emulator, resume_run_id='fl_run_completed', resume_node_id='n1'))
+    result = run_module(module_args(emulator, resume_run_id='fl_run_completed', resume_node_id='n1'))
     assert result['_rc'] == 1 and result['changed'] is False and 'run' not in result
     assert result['msg'].startswith('POST /workflows/runs/fl_run_completed/resume-from/n1 failed: HTTP 422')
     assert '\n' not in result['msg']
@@ -74,8 +62,8 @@ def test_resume_refused_by_the_api_is_one_line(emulator, run_module):
 
 
 def test_idempotency_key_is_sent_and_repeats_give_the_first_run(emulator, run_module):
-    first = run_module(conn(emulator, workflow_id='fl_wf_main', idempotency_key='job-42-preflight'))
-    again = run_module(conn(emulator, workflow_id='fl_wf_main', idempotency_key='job-42-preflight'))
+    first = run_module(module_args(emulator, workflow_id='fl_wf_main', idempotency_key='job-42-preflight'))
+    again = run_module(module_args(emulator, workflow_id='fl_wf_main', idempotency_key='job-42-preflight'))
     assert first['run']['id'] == again['run']['id']
     assert (first['changed'], first['replayed'], again['changed'], again['replayed']) == (True, False, False, True)
     assert first['idempotency_key'] == again['idempotency_key'] == 'job-42-preflight'
@@ -84,7 +72,7 @@ def test_idempotency_key_is_sent_and_repeats_give_the_first_run(emulator, run_mo
 
 
 def test_check_mode_starts_nothing_but_checks_with_one_read(emulator, run_module):
-    result = run_module(conn(emulator, workflow_id='fl_wf_main', wait=True), check_mode=True)
+    result = run_module(module_args(emulator, workflow_id='fl_wf_main', wait=True), check_mode=True)
     assert result['_rc'] == 0 and result['changed'] is True and 'run' not in result
     assert 'workflow fl_wf_main were checked with one read' in result['msg']
     assert [(r['method'], r['path']) for r in emulator.requests] == [('GET', '/workflows/fl_wf_main/executions')]
@@ -97,7 +85,7 @@ def test_check_mode_starts_nothing_but_checks_with_one_read(emulator, run_module
     ({'rerun_run_id': 'fl_run_nope'}, None, 404),
 ])
 def test_check_mode_fails_as_the_start_would(emulator, run_module, args, token, status):
-    params = conn(emulator, **args)
+    params = module_args(emulator, **args)
     if token:
         params['token'] = token
     result = run_module(params, check_mode=True)
@@ -106,14 +94,14 @@ def test_check_mode_fails_as_the_start_would(emulator, run_module, args, token, 
 
 
 def test_wait_fails_closed_on_a_failed_run_by_default(emulator, run_module):
-    result = run_module(conn(emulator, workflow_id='fl_wf_fails', wait=True, poll_interval=0.2))
+    result = run_module(module_args(emulator, workflow_id='fl_wf_fails', wait=True, poll_interval=0.2))
     assert result['_rc'] == 1 and result['changed'] is True
     assert result['msg'].startswith('Expected status completed, but run %s is failed' % result['run']['id'])
     assert result['run']['status'] == 'failed' and 'failed steps: node n1' in result['msg']
 
 
 def test_expected_status_typo_starts_nothing(emulator, run_module):
-    result = run_module(conn(emulator, workflow_id='fl_wf_main', wait=True, expected_status=['complete']))
+    result = run_module(module_args(emulator, workflow_id='fl_wf_main', wait=True, expected_status=['complete']))
     assert result['_rc'] == 1 and "did you mean 'completed'?" in result['msg'] and emulator.count() == 0
 
 
@@ -126,7 +114,7 @@ def test_expected_status_typo_starts_nothing(emulator, run_module):
     ({'resume_run_id': 'fl_run_failed', 'resume_node_id': 'n1/../../x'}, "Invalid node id 'n1/../../x'"),
 ])
 def test_bad_arguments_refused_before_any_request(emulator, run_module, args, words):
-    result = run_module(conn(emulator, **args))
+    result = run_module(module_args(emulator, **args))
     assert result['_rc'] == 1 and words in result['msg'], result['msg']
     assert emulator.count() == 0
 
@@ -156,7 +144,7 @@ def test_start_failing_for_good_says_it_may_have_started(emulator_factory, run_m
 
 
 def test_start_refused_returns_the_key_it_was_sent_with(emulator, run_module):
-    first = run_module(conn(emulator, workflow_id='fl_wf_main', idempotency_key='job-7-ams1'))
-    other = run_module(conn(emulator, workflow_id='fl_wf_main', idempotency_key='job-7-ams1', context={'site': 'other'}))
+    first = run_module(module_args(emulator, workflow_id='fl_wf_main', idempotency_key='job-7-ams1'))
+    other = run_module(module_args(emulator, workflow_id='fl_wf_main', idempotency_key='job-7-ams1', context={'site': 'other'}))
     assert first['_rc'] == 0 and other['_rc'] == 1 and other['api_code'] == 'idempotency_key_in_use'
     assert other['idempotency_key'] == 'job-7-ams1' and 'run' not in other

@@ -14,6 +14,7 @@ from ansible_collections.altostrat.cloud.plugins.plugin_utils._run_watch import 
     EVENT_NAMESPACE, RunWatcher, Trouble, ends_source, source_client, source_options)
 
 from testkit import SENTINEL, TOKEN
+from testkit.budget import state_file
 from testkit.eda import shift
 from testkit.fakes import assert_one_clean_line
 
@@ -114,7 +115,7 @@ def test_rulebook_keys_are_left_alone():
 def test_rate_limit_store_goes_to_the_client(redis_server):
     got = options(workflow_ids=['fl_a'], rate_limit_store=redis_server.url, rate_limit=60)
     client = source_client(got)
-    assert client.budget.path is None  # the shared store's budget, not this machine's file
+    assert state_file(client.budget) is None  # the shared store's budget, not this machine's file
 
 
 # ---- looks -------------------------------------------------------------------------------------------------------
