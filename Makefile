@@ -113,7 +113,7 @@ units: venv collection redis-server
 
 # Most end-to-end tests wait (on runs, on the 60/min limit, on outages): four at a time fit two cores.
 e2e: venv collection redis-server
-	$(PYTEST) tests/e2e tests/role tests/awx tests/bench_smoke -q -n 4
+	$(PYTEST) tests/e2e --ignore=tests/e2e/reliability --ignore=tests/e2e/matrix -q -n 4
 
 # Unit tests and the end-to-end gate on every ansible-core line we claim (scripts/matrix.sh).
 matrix-venvs: $(MATRIX_STAMPS)
@@ -123,8 +123,8 @@ matrix: venv collection redis-server matrix-venvs
 
 # Tests marked `timing` bound wall-clock times: they run alone, after the rest.
 reliability: venv collection
-	$(PYTEST) tests/reliability -q -n 2 -m 'not timing'
-	$(PYTEST) tests/reliability -q -n 0 -m timing
+	$(PYTEST) tests/e2e/reliability -q -n 2 -m 'not timing'
+	$(PYTEST) tests/e2e/reliability -q -n 0 -m timing
 
 sanity: venv
 	scripts/sanity.sh

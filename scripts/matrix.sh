@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The version matrix (`make matrix`): the unit tests and the end-to-end gate (tests/matrix/) on every
+# The version matrix (`make matrix`): the unit tests and the end-to-end gate (tests/e2e/matrix/) on every
 # ansible-core line that meta/runtime.yml admits, each from its own venv, then a table of the results.
 #
 # The Makefile builds the venvs and passes (environment):
@@ -37,7 +37,7 @@ done
 
 # the pytest runs of a row (after "<venv>/bin/python"): the units on both cores, the gate's one playbook alone
 pytest_units=(-m pytest -p no:cacheprovider tests/unit -q -n 2)
-pytest_gate=(-m pytest -p no:cacheprovider tests/matrix -q -n 0)
+pytest_gate=(-m pytest -p no:cacheprovider tests/e2e/matrix -q -n 0)
 
 python_of() {  # python_of 3.12 -> $PYTHON312 (empty if unset)
     local var=PYTHON${1//./}
@@ -109,7 +109,7 @@ for row in $MATRIX_ROWS; do
     printf '\n===== %s: ansible-core %s, Python %s (%s) =====\n' "$label" "$core_v" "$py_v" "${venv#"$root"/}" >&2
 
     compat=()
-    if version_lt "$core" 2.19; then compat=(-p matrix.compat); fi  # see tests/matrix/compat.py
+    if version_lt "$core" 2.19; then compat=(-p e2e.matrix.compat); fi  # see tests/e2e/matrix/compat.py
     if [ "$core" = "$MATRIX_MAIN" ] && in_list units "$MAKE_TEST_PASSED"; then
         u="passed (make units)"
     else

@@ -1,5 +1,5 @@
 """When the API says no, or fails for a while: one line naming what failed, 4xx not retried, transient faults ridden
-out with one warning each way (429s quietly). Every other failure path, in one play: ``tests/reliability/
+out with one warning each way (429s quietly). Every other failure path, in one play: ``tests/e2e/reliability/
 test_failure_paths_e2e.py``."""
 
 import pytest

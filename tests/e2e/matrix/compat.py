@@ -1,4 +1,4 @@
-"""pytest plugin (``-p matrix.compat``): give ansible-core < 2.19 the two testing hooks ``tests/unit`` uses.
+"""pytest plugin (``-p e2e.matrix.compat``): give ansible-core < 2.19 the two testing hooks ``tests/unit`` uses.
 
 ``tests/unit/plugins/conftest.py`` runs a module's ``main()`` in-process with
 ``ansible.module_utils.testing.patch_module_args`` (new in ansible-core 2.19) and sets
@@ -34,7 +34,7 @@ except ImportError:
         with mock.patch.object(basic, '_ANSIBLE_ARGS', payload):
             yield
 
-    _testing = types.ModuleType('ansible.module_utils.testing', 'matrix.compat stand-in for ansible-core < 2.19')
+    _testing = types.ModuleType('ansible.module_utils.testing', 'e2e.matrix.compat stand-in for ansible-core < 2.19')
     _testing.patch_module_args = patch_module_args
     sys.modules[_testing.__name__] = _testing
     ansible.module_utils.testing = _testing
@@ -42,7 +42,7 @@ except ImportError:
 try:
     from ansible.module_utils import _internal
 except ImportError:
-    _internal = types.ModuleType('ansible.module_utils._internal', 'matrix.compat stand-in for ansible-core < 2.18')
+    _internal = types.ModuleType('ansible.module_utils._internal', 'e2e.matrix.compat stand-in for ansible-core < 2.18')
     sys.modules[_internal.__name__] = _internal
     ansible.module_utils._internal = _internal
 if not hasattr(_internal, 'is_controller'):

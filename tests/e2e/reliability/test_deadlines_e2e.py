@@ -10,7 +10,7 @@ holds the same bound.
 import pytest
 
 from e2e.checks import assert_one_line_error
-from reliability.plays import run_play, scenario
+from e2e.reliability.plays import run_play, scenario
 
 # Marked ``timing``: `make reliability` runs them on their own after the rest, so the times they
 # bound are not those of a machine also busy with the other tests.

@@ -11,7 +11,7 @@ import uuid
 
 import pytest
 
-from reliability.plays import run_play, scenario
+from e2e.reliability.plays import run_play, scenario
 
 MAYBE = 'may or may not have started'
 

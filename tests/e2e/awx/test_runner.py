@@ -14,7 +14,7 @@ import pytest
 
 ansible_runner = pytest.importorskip('ansible_runner')
 
-from awx_helpers import private_data_dir  # noqa: E402
+from e2e.awx.awx_helpers import private_data_dir  # noqa: E402
 
 PLAYBOOK = '''\
 - name: Gate the deployment on a workflow run

@@ -1,5 +1,5 @@
 """Issue 14 end to end: ONE real ``ansible-playbook`` gates on a server that misbehaves on purpose
-(``reliability.misbehaving``: dripping status line, header or body, an answer after 20 s, a redirect loop, redirects
+(``e2e.reliability.misbehaving``: dripping status line, header or body, an answer after 20 s, a redirect loop, redirects
 to another origin on 127.0.0.2, another run's body, a repeated key, nesting 500 deep, 600,000 values, 17 MiB, the
 token echoed in an API message, a reason phrase, a status and an error message), with the module
 ``workflow_run_info`` (``wait: true``), the lookup ``workflow_run`` and the role ``workflow_gate``. Every answer that
@@ -19,8 +19,8 @@ import json
 import pytest
 
 from e2e.checks import assert_one_line_error
-from reliability.misbehaving import RUN_PATH
-from reliability.plays import run_play
+from e2e.reliability.misbehaving import RUN_PATH
+from e2e.reliability.plays import run_play
 from testkit import SENTINEL
 
 # The play takes about 100 s on an idle machine, and several times that on a loaded one: the whole module's bound.

@@ -1,4 +1,4 @@
-"""What the reliability plays share (``from reliability.plays import ...``; fixtures in ``conftest.py``).
+"""What the reliability plays share (``from e2e.reliability.plays import ...``; fixtures in ``conftest.py``).
 
 * ``run_play(root, playbook, url, ...)``: run ``playbooks/<playbook>`` with ``testkit.playbook.run_playbook`` (private
   HOME and ``ansible.cfg``, no proxy of the caller) against an emulator at ``url``, with the token

@@ -1,6 +1,6 @@
 """The AWX credential type shipped in meta/awx_credential_type.yml."""
 
-from awx_helpers import credential_env, load_credential_type
+from e2e.awx.awx_helpers import credential_env, load_credential_type
 
 
 def test_inputs():

@@ -15,7 +15,7 @@ import pytest
 
 ansible_runner = pytest.importorskip('ansible_runner')
 
-from awx_helpers import private_data_dir  # noqa: E402
+from e2e.awx.awx_helpers import private_data_dir  # noqa: E402
 
 RUN = 'fl_run_awx_progress'
 TASK = 'Wait on the run'

@@ -13,7 +13,7 @@ import socket
 
 import pytest
 
-from reliability.plays import count_connections, run_play, scenario
+from e2e.reliability.plays import count_connections, run_play, scenario
 from testkit import SENTINEL
 
 PATH = '/workflows/runs/'

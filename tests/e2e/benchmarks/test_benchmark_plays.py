@@ -1,6 +1,6 @@
 """Smoke test of ``make bench``: the benchmark script runs end to end on tiny sizes and prints its report.
 
-Part of ``make test`` (the ``e2e`` target runs ``tests/bench_smoke``).  Three runs of the
+Part of ``make test`` (the ``e2e`` target runs ``tests/e2e``).  Three runs of the
 script with ``--quick`` (one repetition on small sizes, nothing written), which ``make e2e`` runs side by
 side, each about a minute on a quiet machine: the gate, many, spread and logs scenarios; the fleet (the
 collection's two ways) and the outage; and the sliced fleet (two slices, without and with a store).  So the script (``tests/benchmarks/run.py`` and its modules)
@@ -17,7 +17,8 @@ import sys
 
 import pytest
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from testkit.collection import REPO
+
 BENCH = os.path.join(REPO, 'tests', 'benchmarks')
 SCRIPT = os.path.join(BENCH, 'run.py')
 DOC = os.path.join(REPO, 'docs', 'performance.md')
