@@ -127,6 +127,16 @@ def test_connection_from_role_variables_and_token_never_shown(gate, gate_emulato
     assert gate_token not in result.output
 
 
+def test_the_plays_module_defaults_for_the_group_reach_the_role(gate, gate_emulator):
+    """A setting the role has no variable for comes from the play's module_defaults for group/altostrat.cloud.workflows:
+    here a store nobody listens on, which the task warns about once and goes on without."""
+    result = gate({'workflow_gate_workflow_id': 'fl_gate_ok', 'store_url': 'redis://127.0.0.1:9/0'},
+                  playbook='gate_module_defaults.yml')
+    assert result.rc == 0, result.output
+    assert result.run['status'] == 'completed'
+    assert 'Altostrat request budget:' in result.output, result.output
+
+
 def test_exactly_one_of_workflow_and_run(gate, gate_emulator):
     for extra in ({}, {'workflow_gate_workflow_id': 'fl_gate_ok', 'workflow_gate_run_id': 'fl_run_gate_soon'},
                   {'workflow_gate_run_id': 'fl_run_gate_soon', 'workflow_gate_context': {'a': 1}}):
