@@ -14,6 +14,7 @@ path=
 IFS=: read -r -a parts <<< "${PATH:-}"
 for p in "${parts[@]}"; do
     case ${p%/} in *pyenv/shims|*pyenv-virtualenv/shims|'') continue ;; esac
+    [ -f "${p%/}/../pyvenv.cfg" ] && continue  # a venv's python is not an interpreter to make venvs from
     path=${path:+$path:}$p
 done
 
