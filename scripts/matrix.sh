@@ -11,18 +11,14 @@ root=$PWD venvs=.build/matrix-venvs logs=.build/matrix-logs
 STEP_TIMEOUT=${MATRIX_STEP_TIMEOUT:-900}
 done_checks=" ${MAKE_TEST_PASSED:-} "
 
-python_of() {  # python_of 3.12: $PYTHON312 if set, else a real python3.12 on this machine, else nothing
-    local var=PYTHON${1//./}
-    if [ -n "${!var+set}" ]; then printf '%s' "${!var}"; else scripts/matrix_python.sh "$1"; fi
-}
+python_of() { scripts/matrix_python.sh "$1"; }  # python_of 3.12: a real python3.12 ($PYTHON312 if set), or nothing
 rows() { grep -Ev '^[[:space:]]*(#|$)' scripts/matrix.txt; }  # "<core> <Python> [words]" per line
 
 # The venvs: one per line but the main one, and one per target=X.Y (lines whose Python is missing have none).
 build_venvs() {
     local core py words target failed=0
     while read -r core py words; do
-        [[ " $words " == *" main "* ]] && continue
-        if [ -n "$(python_of "$py")" ]; then
+        if [[ " $words " != *" main "* ]] && [ -n "$(python_of "$py")" ]; then
             scripts/venv.sh "$venvs/core$core-py$py" "$(python_of "$py")" "scripts/requirements-core$core.txt" || failed=1
         fi
         for target in $words; do
