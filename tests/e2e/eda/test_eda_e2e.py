@@ -1,7 +1,7 @@
 """Event-Driven Ansible end to end: a REAL ``ansible-rulebook`` (with drools-jpy on the machine's Java 17) runs
 ``rulebooks/react.yml`` with the source ``altostrat.cloud.workflow_runs`` against the emulator, rate limit on.
 
-Runs appear and change while it watches: one fails (a rule runs ``playbooks/record.yml``, which receives the run with
+Runs appear and change while it watches: one fails (a rule runs ``tests/e2e/playbooks/record.yml``, which receives the run with
 its logs and reads its failed step's output with ``altostrat.cloud.failed_steps``), one stops for a person (another
 rule), one completes last (a ``shutdown`` rule ends the rulebook). Runs that had ended (or paused) before the start, and
 runs of a workflow not watched, fire nothing.
@@ -12,6 +12,7 @@ import json
 import os
 import time
 
+from e2e.checks import PLAYBOOKS
 from testkit import TOKEN
 from testkit.eda import start_rulebook
 
@@ -42,7 +43,7 @@ def test_a_rulebook_reacts_to_runs_as_they_change(emulator_factory, tmp_path):
     out_dir = tmp_path / 'fired'
     out_dir.mkdir()
     rulebook = start_rulebook(tmp_path, os.path.join(HERE, 'rulebooks', 'react.yml'),
-                              {'playbooks': os.path.join(HERE, 'playbooks'), 'out_dir': str(out_dir)},
+                              {'playbooks': PLAYBOOKS, 'out_dir': str(out_dir)},
                               env={'ALTOSTRAT_API_URL': emu.url, 'ALTOSTRAT_TOKEN': TOKEN})
     try:
         deadline = time.monotonic() + 120  # ansible-rulebook starts (Java, drools) and the source takes its snapshot

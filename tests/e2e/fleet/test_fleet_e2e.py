@@ -10,9 +10,9 @@ import os
 
 import pytest
 
+from e2e.checks import PLAYBOOKS
 from testkit import TOKEN
 
-PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks')
 
 SITES = 30
 SCENARIO = {

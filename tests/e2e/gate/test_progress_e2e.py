@@ -23,9 +23,9 @@ import sys
 import threading
 import time
 
+from e2e.checks import PLAYBOOKS
 from testkit import SENTINEL, playbook
 
-PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks')
 
 RUN = 'fl_run_progress_long'
 QUIET_RUN = 'fl_run_progress_quiet'

@@ -1,6 +1,6 @@
 """Gate a deployment on a workflow run: start or find it, wait, assert how it ended, read its steps in a later task.
 
-Real ``ansible-playbook`` runs of small playbooks (``playbooks/``) against the emulator; the tests assert on what
+Real ``ansible-playbook`` runs of small playbooks (``tests/e2e/playbooks/``) against the emulator; the tests assert on what
 the playbook saved as JSON, on its output and on the requests the emulator received.
 """
 
