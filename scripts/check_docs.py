@@ -17,6 +17,8 @@
    copy, and one run in ~40 fails when that directory's random name ends in "_" (reST then
    reads `antsibull-docs-xxxx_` as a reference to an unknown target).
 
+3. The README lists the make targets as `make help` prints them.
+
 Needs ANSIBLE_COLLECTIONS_PATH pointing at a dir containing
 ansible_collections/altostrat/cloud (the Makefile sets this to .build).
 """
@@ -116,6 +118,13 @@ def lint_collection_docs():
                               cwd=ROOT, env=env, check=False).returncode
 
 
+def check_make_help():
+    """The README's `make help` block is what `make help` prints now."""
+    printed = subprocess.run(["make", "--no-print-directory", "-s", "help"], cwd=ROOT, check=True,
+                             stdout=subprocess.PIPE, universal_newlines=True).stdout
+    return printed in (ROOT / "README.md").read_text()
+
+
 def main():
     failed = False
     found = list(plugins())
@@ -138,6 +147,12 @@ def main():
     print("antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .")
     if lint_collection_docs():
         print("FAIL antsibull-docs lint-collection-docs")
+        failed = True
+
+    if check_make_help():
+        print("ok   README.md lists the make targets as `make help` prints them")
+    else:
+        print("FAIL README.md: its `make help` block differs from what `make help` prints; paste it again")
         failed = True
 
     return 1 if failed else 0

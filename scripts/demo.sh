@@ -30,8 +30,7 @@ echo "demo: building altostrat.cloud and installing it into $ANSIBLE_COLLECTIONS
 ansible-galaxy collection build --output-path "$demo" . >/dev/null
 ansible-galaxy collection install -p "$ANSIBLE_COLLECTIONS_PATH" "$demo"/altostrat-cloud-*.tar.gz >/dev/null
 
-PYTHONPATH=$root/tests python -m emulator --port 0 --scenario tests/scenarios/demo.yml \
-    --port-file "$url_file" </dev/null &
+(cd tests && exec python -m emulator --port 0 --scenario scenarios/demo.yml --port-file "$url_file" </dev/null) &
 emu_pid=$!
 
 stop_emulator() {

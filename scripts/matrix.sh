@@ -1,176 +1,100 @@
 #!/usr/bin/env bash
-# The version matrix (`make matrix`): the unit tests and the end-to-end gate (tests/matrix/) on every
-# ansible-core line that meta/runtime.yml admits, each from its own venv, then a table of the results.
-#
-# The Makefile builds the venvs and passes (environment):
-#   MATRIX_ROWS    "<core X.Y>:<Python X.Y> ...": one row per ansible-core line, its controller Python
-#   MATRIX_MAIN    the line of the main venv (.venv): its row runs there instead of in a matrix venv
-#   MATRIX_OLDEST  "<core X.Y>:<Python X.Y>": one more e2e row, that line's controller with the modules
-#                  on the oldest Python it and tests/config.yml admit (a venv with only requests)
-#   MATRIX_SANITY  the lines whose ansible-test sanity runs here (the main line's runs in `make sanity`)
-#   MATRIX_DIR     where the venvs are (.build/matrix-venvs)
-#   PYTHON<XY>     each Python's interpreter (PYTHON311, ...), empty when the machine has none:
-#                  its rows are then reported SKIPPED, by name
-#   MAKE_TEST_PASSED  the checks `make test` has passed before this one: the main line's units are
-#                  not run twice when `units` is among them
-# A venv's row is core<X.Y>-py<X.Y>; the oldest-target venv is target-py<X.Y>.
+# The version matrix (`make matrix`): the unit tests and the end-to-end gate (tests/e2e/matrix/) on every line of
+# scripts/matrix.txt, each from its own venv, then a table of the results. `scripts/matrix.sh venvs` (`make
+# matrix-venvs`) only builds the venvs, with scripts/venv.sh. PYTHON<XY> (PYTHON312=...) overrides where an
+# interpreter is found (scripts/matrix_python.sh); MAKE_TEST_PASSED (set by `make test`) names the checks
+# already passed, so that the main line's units and sanity are not run twice.
 # Every row runs even when one fails; the exit status is 1 if any step failed.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 2
-root=$PWD
-
-: "${MATRIX_ROWS:?}" "${MATRIX_MAIN:?}" "${MATRIX_DIR:?}"
-MATRIX_OLDEST=${MATRIX_OLDEST:-}
-MATRIX_SANITY=${MATRIX_SANITY:-}
-MAKE_TEST_PASSED=${MAKE_TEST_PASSED:-}
+root=$PWD venvs=.build/matrix-venvs logs=.build/matrix-logs
 STEP_TIMEOUT=${MATRIX_STEP_TIMEOUT:-900}
-logs=$root/.build/matrix-logs
-rm -rf "$logs"
-mkdir -p "$logs"
+done_checks=" ${MAKE_TEST_PASSED:-} "
 
-# PATH without the main venv (the Makefile puts it first): each row puts its own venv first.
-base_path=
-IFS=: read -r -a parts <<< "$PATH"
-for p in "${parts[@]}"; do
-    [ "${p%/}" = "$root/.venv/bin" ] || base_path=${base_path:+$base_path:}$p
-done
+python_of() { scripts/matrix_python.sh "$1"; }  # python_of 3.12: a real python3.12 ($PYTHON312 if set), or nothing
+rows() { grep -Ev '^[[:space:]]*(#|$)' scripts/matrix.txt; }  # "<core> <Python> [words]" per line
 
-# the pytest runs of a row (after "<venv>/bin/python"): the units on both cores, the gate's one playbook alone
-pytest_units=(-m pytest -p no:cacheprovider tests/unit -q -n 2)
-pytest_gate=(-m pytest -p no:cacheprovider tests/matrix -q -n 0)
-
-python_of() {  # python_of 3.12 -> $PYTHON312 (empty if unset)
-    local var=PYTHON${1//./}
-    printf '%s' "${!var:-}"
+# The venvs: one per line but the main one, and one per target=X.Y (lines whose Python is missing have none).
+build_venvs() {
+    local core py words target failed=0
+    while read -r core py words; do
+        if [[ " $words " != *" main "* ]] && [ -n "$(python_of "$py")" ]; then
+            scripts/venv.sh "$venvs/core$core-py$py" "$(python_of "$py")" "scripts/requirements-core$core.txt" || failed=1
+        fi
+        for target in $words; do
+            [[ $target == target=* ]] || continue
+            target=${target#target=}
+            if [ -n "$(python_of "$target")" ]; then
+                scripts/venv.sh "$venvs/target-py$target" "$(python_of "$target")" \
+                    "scripts/requirements-target-py$target.txt" || failed=1
+            fi
+        done
+    done < <(rows)
+    return $failed
 }
+if [ "${1:-}" = venvs ]; then build_venvs; exit; fi
+build_venvs || exit 1
 
-version_lt() {  # version_lt 2.18 2.19
-    [ "$1" != "$2" ] && [ "$(printf '%s\n%s\n' "$1" "$2" | sort -V | head -n1)" = "$1" ]
-}
+rm -rf "$logs" && mkdir -p "$logs"
+# PATH without the main venv (the Makefile puts it first): each step puts its own venv first.
+base_path=$(printf '%s' "$PATH" | tr ':' '\n' | grep -vxF "$root/.venv/bin" | paste -sd: -)
+table=("ansible-core|Python|units|e2e|sanity|time") failed=0
 
-cores=() pythons=() units=() e2e=() sanity=() seconds=() failed=0
-
-# step <log name> <venv> <command...>: run with the venv first on PATH, tee to a log; echo the result.
-step() {
-    local name=$1 venv=$2 rc summary
+step() {  # step <log name> <venv> <command...>: run with the venv first on PATH; echo how it went
+    local name=$1 venv=$2 rc passed
     shift 2
     printf '\n----- %s -----\n' "$name" >&2
     PATH=$venv/bin:$base_path timeout -k 10 "$STEP_TIMEOUT" "$@" 2>&1 | tee "$logs/$name.log" >&2
     rc=${PIPESTATUS[0]}
-    if [ "$rc" -eq 0 ]; then
-        summary=$(grep -Eo '[0-9]+ passed' "$logs/$name.log" | tail -n1)
-        echo "passed${summary:+ (${summary% passed})}"
-    elif [ "$rc" -eq 124 ]; then
-        echo "FAILED (timed out after ${STEP_TIMEOUT}s)"
-    else
-        echo "FAILED (rc $rc)"
-    fi
+    passed=$(grep -Eo '[0-9]+ passed' "$logs/$name.log" | tail -n1)
+    case $rc in
+        0) echo "passed${passed:+ (${passed% passed})}" ;;
+        124) echo "FAILED (timed out after ${STEP_TIMEOUT}s)"; return 1 ;;
+        *) echo "FAILED (rc $rc)"; return 1 ;;
+    esac
 }
-
-record() {  # record <ansible-core> <Python> <units> <e2e> <sanity> <seconds>
-    cores+=("$1") pythons+=("$2") units+=("$3") e2e+=("$4") sanity+=("$5") seconds+=("$6")
-    case "$3$4$5" in *FAILED*) failed=1 ;; esac
+version() {  # version <venv>: "<ansible-core version> <Python version>", or nothing
+    "$1/bin/python" -c 'import platform; from ansible.release import __version__; print(__version__, platform.python_version())' 2>/dev/null
 }
+gate() { step "$1" "$2" "$2/bin/python" -m pytest -p no:cacheprovider tests/e2e/matrix -q -n 0; }
 
-skip() {  # skip <label> <reason>: say so now, by name; the table says it again
-    printf '\n%s: SKIPPED (%s)\n' "$1" "$2" >&2
-}
-
-# version <venv>: "<ansible-core version> <Python version>" of a venv, or nothing
-version() {
-    "$1/bin/python" -c 'import platform
-from ansible.release import __version__
-print(__version__, platform.python_version())' 2>/dev/null
-}
-
-in_list() { [[ " $2 " == *" $1 "* ]]; }  # in_list <word> <list>
-
-venv_of() {  # venv_of <core> <Python>
-    if [ "$1" = "$MATRIX_MAIN" ]; then echo "$root/.venv"; else echo "$root/$MATRIX_DIR/core$1-py$2"; fi
-}
-
-for row in $MATRIX_ROWS; do
-    core=${row%%:*} py=${row##*:}
-    label="core $core / Python $py"
+while read -r core py words; do
     start=$SECONDS
     if [ -z "$(python_of "$py")" ]; then
-        why="SKIPPED (python$py not found)"
-        skip "$label" "python$py not found"
-        record "$core" "$py" "$why" "$why" "$(in_list "$core" "$MATRIX_SANITY" && echo "$why" || echo -)" 0
+        printf '\ncore %s / Python %s: SKIPPED (python%s not found)\n' "$core" "$py" "$py" >&2
+        table+=("$core|$py|SKIPPED (python$py not found)|SKIPPED|-|0s")
         continue
     fi
-    venv=$(venv_of "$core" "$py") tag=core$core-py$py
-    if ! read -r core_v py_v < <(version "$venv"); then
-        why="FAILED (no working venv $venv)"
-        printf '\n%s: %s\n' "$label" "$why" >&2
-        record "$core" "$py" "$why" "$why" "$(in_list "$core" "$MATRIX_SANITY" && echo "$why" || echo -)" 0
-        continue
+    venv=$root/$venvs/core$core-py$py tag=core$core-py$py main=
+    [[ " $words " == *" main "* ]] && venv=$root/.venv main=1
+    read -r core_v py_v < <(version "$venv") || { table+=("$core|$py|FAILED (no working venv $venv)|-|-|0s"); failed=1; continue; }
+    printf '\n===== ansible-core %s, Python %s (%s) =====\n' "$core_v" "$py_v" "${venv#"$root"/}" >&2
+    compat=()  # ansible-core < 2.19 lacks two testing hooks the unit tests use: tests/e2e/matrix/compat.py
+    [ "$(printf '%s\n' "$core" 2.19 | sort -V | head -n1)" = 2.19 ] || compat=(-p e2e.matrix.compat)
+    if [ -n "$main" ] && [[ $done_checks == *" units "* ]]; then u="passed (make units)"
+    else u=$(step "$tag-units" "$venv" "$venv/bin/python" -m pytest -p no:cacheprovider tests/unit -q -n 2 "${compat[@]}") || failed=1
     fi
-    printf '\n===== %s: ansible-core %s, Python %s (%s) =====\n' "$label" "$core_v" "$py_v" "${venv#"$root"/}" >&2
-
-    compat=()
-    if version_lt "$core" 2.19; then compat=(-p matrix.compat); fi  # see tests/matrix/compat.py
-    if [ "$core" = "$MATRIX_MAIN" ] && in_list units "$MAKE_TEST_PASSED"; then
-        u="passed (make units)"
-    else
-        u=$(step "$tag-units" "$venv" "$venv/bin/python" "${pytest_units[@]}" "${compat[@]}")
+    g=$(gate "$tag-e2e" "$venv") || failed=1
+    s=-
+    if [[ " $words " == *" sanity "* ]]; then s=$(step "$tag-sanity" "$venv" scripts/sanity.sh) || failed=1
+    elif [ -n "$main" ]; then [[ $done_checks == *" sanity "* ]] && s="passed (make sanity)" || s="- (make sanity)"
     fi
-    g=$(step "$tag-e2e" "$venv" "$venv/bin/python" "${pytest_gate[@]}")
-    if in_list "$core" "$MATRIX_SANITY"; then
-        s=$(step "$tag-sanity" "$venv" scripts/sanity.sh)
-    elif [ "$core" = "$MATRIX_MAIN" ]; then
-        if in_list sanity "$MAKE_TEST_PASSED"; then s="passed (make sanity)"; else s="- (make sanity)"; fi
-    else
-        s=-
-    fi
-    record "$core_v" "$py_v" "$u" "$g" "$s" $((SECONDS - start))
-done
-
-if [ -n "$MATRIX_OLDEST" ]; then
-    core=${MATRIX_OLDEST%%:*} target=${MATRIX_OLDEST##*:}
-    py=
-    for row in $MATRIX_ROWS; do [ "${row%%:*}" = "$core" ] && py=${row##*:}; done
-    label="core $core / Python $py, modules on Python $target"
-    start=$SECONDS
-    venv=$(venv_of "$core" "$py") target_venv=$root/$MATRIX_DIR/target-py$target
-    why=
-    if [ -z "$py" ]; then
-        why="core $core is not a row of the matrix"
-    elif [ -z "$(python_of "$py")" ]; then
-        why="python$py not found"
-    elif [ -z "$(python_of "$target")" ]; then
-        why="python$target not found"
-    fi
-    if [ -n "$why" ]; then
-        skip "$label" "$why"
-        record "$core" "${py:-?}, modules on $target" - "SKIPPED ($why)" - 0
-    elif ! read -r core_v py_v < <(version "$venv") \
-            || ! target_v=$("$target_venv/bin/python" -c 'import platform; print(platform.python_version())'); then
-        why="FAILED (no working venv $venv or $target_venv)"
-        printf '\n%s: %s\n' "$label" "$why" >&2
-        record "$core" "$py, modules on $target" - "$why" - 0
-    else
-        printf '\n===== %s: ansible-core %s, Python %s, modules on Python %s (%s) =====\n' \
-            "$label" "$core_v" "$py_v" "$target_v" "${target_venv#"$root"/}" >&2
-        g=$(MATRIX_TARGET_PYTHON=$target_venv/bin/python \
-            step "core$core-py$py-target-py$target-e2e" "$venv" "$venv/bin/python" "${pytest_gate[@]}")
-        record "$core_v" "$py_v, modules on $target_v" - "$g" - $((SECONDS - start))
-    fi
-fi
+    table+=("$core_v|$py_v|$u|$g|$s|$((SECONDS - start))s")
+    for target in $words; do
+        [[ $target == target=* ]] || continue
+        target=${target#target=} start=$SECONDS
+        if [ -z "$(python_of "$target")" ]; then
+            table+=("$core_v|$py_v, modules on $target|-|SKIPPED (python$target not found)|-|0s")
+            continue
+        fi
+        printf '\n===== ansible-core %s, Python %s, modules on Python %s =====\n' "$core_v" "$py_v" "$target" >&2
+        g=$(MATRIX_TARGET_PYTHON=$root/$venvs/target-py$target/bin/python gate "$tag-target-py$target-e2e" "$venv") || failed=1
+        table+=("$core_v|$py_v, modules on $target|-|$g|-|$((SECONDS - start))s")
+    done
+done < <(rows)
 
 printf '\n===== matrix =====\n'
-width() {  # width <cells...>: the widest
-    local n=0 c
-    for c in "$@"; do [ "${#c}" -gt "$n" ] && n=${#c}; done
-    echo "$n"
-}
-fmt="%-$(width ansible-core "${cores[@]}")s  %-$(width Python "${pythons[@]}")s  %-$(width units "${units[@]}")s"
-fmt+="  %-$(width e2e "${e2e[@]}")s  %-$(width sanity "${sanity[@]}")s  %s\n"
-# shellcheck disable=SC2059  # the format is built above
-printf "$fmt" ansible-core Python units e2e sanity time
-for i in "${!cores[@]}"; do
-    # shellcheck disable=SC2059
-    printf "$fmt" "${cores[$i]}" "${pythons[$i]}" "${units[$i]}" "${e2e[$i]}" "${sanity[$i]}" "${seconds[$i]}s"
-done
-printf '(logs: %s)\n' "${logs#"$root"/}"
+printf '%s\n' "${table[@]}" | awk -F'|' '{ for (i = 1; i <= NF; i++) { cell[NR, i] = $i; if (length($i) > w[i]) w[i] = length($i) } }
+    END { for (r = 1; r <= NR; r++) { line = ""; for (i = 1; i <= 6; i++) line = line sprintf("%-" w[i] "s  ", cell[r, i]); print line } }'
+printf '(logs: %s)\n' "$logs"
 exit $failed

@@ -3,17 +3,21 @@
 #
 #   scripts/matrix_python.sh 3.12
 #
-# Looks for pythonX.Y on PATH with the pyenv shims left out (a shim for a version that pyenv does
-# not select fails, and ansible-test must not see shims), then in ~/.pyenv/versions/X.Y.*/bin/.
+# PYTHON<XY> (PYTHON312=...), when set, is the answer (set and empty: none). Else looks for pythonX.Y on PATH
+# with the pyenv shims and venvs left out (a shim for a version that pyenv does not select fails, and
+# ansible-test must not see shims), then in ~/.pyenv/versions/X.Y.*/bin/.
 # Each candidate must really be X.Y; its sys.executable is printed.
 set -uo pipefail
 want=${1:?usage: $0 X.Y}
 [[ $want =~ ^[0-9]+\.[0-9]+$ ]] || { echo "matrix_python: bad version '$want'" >&2; exit 2; }
+var=PYTHON${want//./}
+if [ -n "${!var+set}" ]; then [ -n "${!var}" ] && printf '%s\n' "${!var}"; exit; fi
 
 path=
 IFS=: read -r -a parts <<< "${PATH:-}"
 for p in "${parts[@]}"; do
     case ${p%/} in *pyenv/shims|*pyenv-virtualenv/shims|'') continue ;; esac
+    [ -f "${p%/}/../pyvenv.cfg" ] && continue  # a venv's python is not an interpreter to make venvs from
     path=${path:+$path:}$p
 done
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env python
 """Mutation check: apply small bugs to the core files one at a time and report which the tests catch.
 
-Not part of ``make test``: run it by hand before resolving a test issue (about 20 s a mutation)::
+Not part of ``make test``: run it by hand before resolving a test issue (about 20 s a mutation), through make,
+which sets the environment (PYTHONPATH, ANSIBLE_COLLECTIONS_PATH)::
 
-    .venv/bin/python scripts/mutate.py [--tests tests/unit] [--only 3,7] [--markdown]
+    make mutate [ARGS='--tests tests/unit --only 3,7 --markdown']
 
 Each mutation replaces one exact piece of text in one file (it must occur exactly once), runs the
 tests, and restores the file, whatever happens. A mutation is *caught* when the tests fail.
@@ -128,10 +129,8 @@ MUTATIONS = [
 
 
 def run_tests(tests):
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([os.path.join(REPO, '.build'), os.path.join(REPO, 'tests')]),
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, '.build'), PYTHONDONTWRITEBYTECODE='1')
     command = [sys.executable, '-m', 'pytest', '-p', 'no:cacheprovider', '-x', '-q', '-n', '2', '--timeout', '60'] + tests
-    proc = subprocess.run(command, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+    proc = subprocess.run(command, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           universal_newlines=True, check=False)
     lines = [line for line in proc.stdout.splitlines() if line.startswith('FAILED')]
     return proc.returncode, lines[0][len('FAILED '):] if lines else ''

@@ -9,8 +9,8 @@
 # ansible-test lists files the same way, and run there. Extra args go to ansible-test.
 #
 # The controller is Python 3.11. tests/config.yml declares which Pythons the modules support;
-# every one of those that this ansible-test supports and this machine has (PYTHON<XY> from the
-# Makefile if set, else found by scripts/matrix_python.sh, so never a pyenv shim) is passed as a
+# every one of those that this ansible-test supports and this machine has (scripts/matrix_python.sh,
+# so never a pyenv shim) is passed as a
 # --target-python, so the multi-version tests (compile, import) check the module code on each.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -50,8 +50,7 @@ targets=(--target-python "$controller")
 found=() missing=()
 for v in $declared; do
     [ "$v" = "$controller" ] && continue
-    var=PYTHON${v//./}  # set by the Makefile (empty: none), else looked up here
-    if [ -n "${!var+set}" ]; then exe=${!var}; else exe=$(scripts/matrix_python.sh "$v") || exe=; fi
+    exe=$(scripts/matrix_python.sh "$v") || exe=
     if [ -n "$exe" ]; then
         ln -s "$exe" "$pythons/python$v"
         targets+=(--target-python "$v@$pythons/python$v"); found+=("$v")

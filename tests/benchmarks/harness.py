@@ -86,12 +86,10 @@ class Emulator:
             json.dump(scenario, handle)
         self.probe = None  # the harness's own token for reads, set per measurement
         port_file = os.path.join(workdir, 'emulator.url')
-        env = dict(os.environ)
-        env['PYTHONPATH'] = os.pathsep.join([os.path.join(REPO, 'tests')] + [p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p])
         self.log = open(os.path.join(workdir, 'emulator.log'), 'w')
         self.proc = subprocess.Popen([sys.executable, '-m', 'emulator', '--port', '0', '--host', '127.0.0.1',
                                       '--scenario', scenario_path, '--port-file', port_file],
-                                     env=env, stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO)
+                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=os.path.join(REPO, 'tests'))  # -m: from the cwd
         deadline = time.time() + 30
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.time() > deadline:

@@ -1,8 +1,11 @@
 """What the end-to-end stories check alike (``from e2e.checks import ...``; the ``run_playbook`` fixture is in
 ``conftest.py``)."""
 
+import os
+
 from testkit.fakes import assert_one_clean_line
 
+PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks')  # every story's playbooks
 RUN_PATH = '/workflows/runs/%s'
 # fl_run_slow restarted by the playbook right before it waits, and lasting 20 s (longer than in DEFAULT_SCENARIO):
 # beside the fleet tests a module process can take several seconds to start, and the run must still be under way

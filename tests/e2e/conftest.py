@@ -16,9 +16,8 @@ import os
 
 import pytest
 
+from e2e.checks import PLAYBOOKS
 from testkit import TOKEN, playbook
-
-PLAYBOOKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'playbooks')
 
 
 @pytest.fixture
