@@ -47,6 +47,14 @@ def test_waits_until_completed(clock):
     assert warnings == []
 
 
+def test_a_waits_polls_ask_the_budget_to_pace_them(clock):
+    """A poll may wait for a slot a second after the one before it when the budget is busy (``_budget_local``): a fleet's
+    polls spread over the minute, behind its starts and reads."""
+    client, waiter, _unused, _unused = scripted_waiter({'a': ['running', 'running', 'completed']}, clock)
+    wait(waiter, ['a'])
+    assert client.paced == [True, True, True]
+
+
 def test_progress_every_30_seconds(clock):
     client, waiter, _unused, progress = scripted_waiter({'a': ['running'] * 60 + ['completed']}, clock, poll_interval=5, max_poll_interval=5)
     wait(waiter, ['a'])
