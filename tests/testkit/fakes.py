@@ -60,7 +60,7 @@ class FakeAnswer:
 
     def __init__(self, status=200, body=b'', headers=None, exc=None, cost=0.0, reason='OK'):
         self.status = status
-        self.body = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.body = body if isinstance(body, bytes) or hasattr(body, 'read') else json.dumps(body).encode()  # a stream as it is
         self.headers = headers or {'Content-Type': 'application/json'}
         self.exc = exc
         self.cost = cost
@@ -111,7 +111,8 @@ class FakeAdapter(BaseAdapter):
                 raise requests.exceptions.ReadTimeout('read timed out (fake: the answer costs %gs)' % answer.cost)
         if answer.exc is not None:
             raise answer.exc
-        raw = urllib3.HTTPResponse(body=io.BytesIO(answer.body), headers=answer.headers, status=answer.status,
+        body = answer.body if hasattr(answer.body, 'read') else io.BytesIO(answer.body)
+        raw = urllib3.HTTPResponse(body=body, headers=answer.headers, status=answer.status,
                                    preload_content=False, decode_content=False, reason=answer.reason)
         response = requests.Response()
         response.status_code = answer.status

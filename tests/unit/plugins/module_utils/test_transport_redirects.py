@@ -1,6 +1,8 @@
 """Redirects: one to another origin fails at once naming it; within the origin the client follows at most three hops,
 each from the budget; a redirect's body is never read; a start is never redirected."""
 
+import io
+
 import pytest
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError
@@ -62,11 +64,30 @@ def test_a_redirect_loop_ends_after_three_hops(emulator, make_client):
     assert emulator.count() == 4 and budget.acquired == 4
 
 
+class Untouched(io.BytesIO):
+    """A body that records whether anything read it."""
+    touched = False
+
+    def read(self, *args):
+        self.touched = True
+        return super().read(*args)
+
+    def read1(self, *args):
+        self.touched = True
+        return super().read1(*args)
+
+    def readinto(self, buffer):
+        self.touched = True
+        return super().readinto(buffer)
+
+
 def test_a_redirect_body_is_never_read(make_client):
     client = make_client('http://api.test')
     huge = {'Location': '/workflows/runs/fl_run_a', 'Content-Length': str(10 ** 12)}
-    adapter = scripted(client, [(302, huge, b'x' * 100), (200, {}, b'{"id": "fl_run_a", "status": "completed"}')])
+    body = Untouched(b'x' * 100)
+    adapter = scripted(client, [(302, huge, body), (200, {}, b'{"id": "fl_run_a", "status": "completed"}')])
     assert client.get_run('fl_run_a')['status'] == 'completed' and len(adapter.sent) == 2
+    assert not body.touched  # not by requests, not by the transport
 
 
 def test_post_does_not_follow_redirects(emulator, make_client):
