@@ -101,8 +101,8 @@ STARTS = {
 @pytest.mark.parametrize('call', sorted(STARTS))
 def test_start_whose_answer_is_lost_is_retried_with_the_same_key(call, failure, key, clock):
     start, answer = STARTS[call]
-    client = fake_client([LOST[failure], FakeAnswer(201, answer, {'Content-Type': 'application/json',
-                                                              'Idempotent-Replayed': 'true'})], clock=clock)
+    replayed_headers = {'Content-Type': 'application/json', 'Idempotent-Replayed': 'true'}
+    client = fake_client([LOST[failure], FakeAnswer(201, answer, replayed_headers)], clock=clock)
     run, sent_key, replayed = start(client, key)
     assert run == RUN and replayed is True and client.own_replay
     keys = [request.headers['Idempotency-Key'] for request in client.adapter.sent]

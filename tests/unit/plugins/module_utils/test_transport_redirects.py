@@ -45,8 +45,8 @@ def test_a_redirect_to_another_origin_fails_at_once_naming_it(emulator_factory, 
 
 def test_a_redirect_within_the_origin_is_followed_by_the_client_each_hop_from_the_budget(emulator, make_client):
     from ansible_collections.altostrat.cloud.plugins.module_utils._retry import MAX_REDIRECTS
-    emulator.add_fault(path=RUN_PATH, kind='redirect', location=emulator.url + '/workflows/runs/fl_run_completed?x=1',
-          times=MAX_REDIRECTS)
+    target = emulator.url + '/workflows/runs/fl_run_completed?x=1'
+    emulator.add_fault(path=RUN_PATH, kind='redirect', location=target, times=MAX_REDIRECTS)
     budget = CountingBudget()
     client = make_client(emulator, budget=budget)
     assert client.get_run('fl_run_completed')['status'] == 'completed'

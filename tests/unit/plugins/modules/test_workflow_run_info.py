@@ -44,7 +44,7 @@ def test_wait_until_done(emulator, run_module):
     emulator.add_runs([{'id': 'fl_run_quick', 'workflow_id': 'fl_wf_main', 'pending_for': 0.05, 'duration': 0.2,
                         'status': 'completed', 'steps': 2}])
     result = run_module(module_args(emulator, run_id='fl_run_quick', wait=True, poll_interval=0.1, max_poll_interval=0.1,
-                             expected_status=['completed']))
+                                    expected_status=['completed']))
     assert result['_rc'] == 0, result['msg']
     assert result['run']['status'] == 'completed' and len(result['run']['logs']) == 2
     assert 0.1 < result['elapsed'] < 5
@@ -53,7 +53,7 @@ def test_wait_until_done(emulator, run_module):
 
 def test_wait_timeout_returns_last_run(emulator, run_module):
     result = run_module(module_args(emulator, run_id='fl_run_forever', wait=True, wait_timeout=0.3, poll_interval=0.1,
-                             logs='none'))
+                                    logs='none'))
     assert result['failed'] is True
     assert result['msg'].startswith('Wait timed out after 0.') and result['msg'].endswith('on run fl_run_forever (running).')
     assert result['run']['status'] == 'running' and result['run']['logs'] == []
@@ -179,7 +179,7 @@ def test_limit_below_one_refused(limit, emulator, run_module):
 
 def test_run_ids_wait_returns_runs_in_order(emulator, run_module):
     result = run_module(module_args(emulator, run_ids=['fl_run_slow', 'fl_run_completed', 'fl_run_slow'], wait=True,
-                             poll_interval=0.2))
+                                    poll_interval=0.2))
     assert result['_rc'] == 0 and 'run' not in result
     assert [(r['id'], r['status']) for r in result['runs']] == [
         ('fl_run_slow', 'completed'), ('fl_run_completed', 'completed'), ('fl_run_slow', 'completed')]
@@ -188,7 +188,7 @@ def test_run_ids_wait_returns_runs_in_order(emulator, run_module):
 
 def test_run_ids_failure_returns_every_runs_last_state(emulator, run_module):
     result = run_module(module_args(emulator, run_ids=['fl_run_completed', 'fl_run_forever'], wait=True, wait_timeout=0.5,
-                             poll_interval=0.1))
+                                    poll_interval=0.1))
     assert result['_rc'] == 1 and 'timed out' in result['msg'] and 'run' not in result
     assert [(r['id'], r['status']) for r in result['runs']] == [('fl_run_completed', 'completed'), ('fl_run_forever', 'running')]
 
