@@ -20,9 +20,9 @@ other processes share is not emptied because one of them cannot read it.
 *Pacing*: a slot is at least ``window / per_minute`` after the slot before it (one second at 60 a
 minute) when it is for a wait's poll (``paced``) while the window holds ``BUSY`` of the budget or more
 (reserved slots included), and for every request while other machines spend
-the token, as the server's count shows (a request this machine did not send in the server's current
-window, whose start is learnt from a 429's reset or from its count falling; without a store, they are
-known only that way). Paced polls queue behind the reads and starts before them, so that a fleet's
+the token, as the server's count shows (more requests in the server's window than this machine sent in
+the last minute, which holds that window: answers that arrive out of order never look like others;
+without a store, other machines are known only that way). Paced polls queue behind the reads and starts before them, so that a fleet's
 waits spread over the minute and each poll goes out as late as the queue makes it, when its run is
 more likely to have ended; one-off reads and starts still go out together while the budget allows.
 
@@ -213,7 +213,7 @@ def merge(state, now, window, used, block):
     state['seen'], state['seen_used'] = now, used
     start = state['window_start'] if state['window_start'] > now - window else None
     held = bisect.bisect_right(slots, now)  # the slots up to now (all are later than now - window)
-    if used - (held - (bisect.bisect_left(slots, start) if start is not None else 0)) >= OTHERS:
+    if used - held >= OTHERS:  # the server's window lies within the last minute: more than this machine sent there
         state['others'] = now
     if used > held:
         at = max(start, now - window) if start is not None else now

@@ -298,3 +298,15 @@ def test_others_are_seen_only_from_requests_this_machine_did_not_send():
     _budget_local.merge(state, T0 + 1, 60.0, 2, 0.0)
     assert state['others'] == T0 + 1  # one it did not send
     assert _budget_local.reserve(state, T0 + 1, 60, 60.0, None) == (1.0, T0 + 2)  # every request paced now
+
+
+def test_answers_that_arrive_out_of_order_are_not_taken_for_others():
+    """Four requests of one machine at once: their answers' counts arrive in any order (4, 2, 3, 1), and the count
+    falling looks like a new window; none of it is a request from elsewhere, so nothing is paced."""
+    state = _budget_local.new_state()
+    for n in range(4):
+        _budget_local.reserve(state, T0, 60, 60.0, None)
+    for used in (4, 2, 3, 1):
+        _budget_local.merge(state, T0 + 0.1, 60.0, used, 0.0)
+    assert state['others'] == 0.0
+    assert _budget_local.reserve(state, T0 + 0.1, 60, 60.0, None) == (0.0, T0 + 0.1)
