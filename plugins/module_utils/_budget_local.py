@@ -19,12 +19,13 @@ other processes share is not emptied because one of them cannot read it.
 
 *Pacing*: a slot is at least ``window / per_minute`` after the slot before it (one second at 60 a
 minute) when it is for a wait's poll (``paced``) while the window holds ``BUSY`` of the budget or more
-(reserved slots included), and for every request while other machines spend
-the token, as the server's count shows (more requests in the server's window than this machine sent in
-the last minute, which holds that window: answers that arrive out of order never look like others;
-without a store, other machines are known only that way). Paced polls queue behind the reads and starts before them, so that a fleet's
-waits spread over the minute and each poll goes out as late as the queue makes it, when its run is
-more likely to have ended; one-off reads and starts still go out together while the budget allows.
+(reserved slots included), and for every request while other machines spend the token, as the
+server's count shows (more requests in the server's window than this machine sent in the last
+minute, which holds that window: answers that arrive out of order never look like others; without a
+store, other machines are known only that way). Paced polls queue behind the reads and starts before
+them, so that a fleet's waits spread over the minute and each poll goes out as late as the queue makes
+it, when its run is more likely to have ended; one-off reads and starts still go out together while
+the budget allows.
 
 A slot reserved before a 429's block came in is given up when its process wakes (``confirm``): it
 takes the first slot after the block instead of sending into it.
@@ -118,14 +119,14 @@ def _number(value):
     return value
 
 
-_TIMES = ('blocked_until', 'seen', 'seen_used', 'window_start', 'others')  # besides 'v' and 'slots'
+_TIMES = ('blocked_until', 'seen', 'window_start', 'others')  # besides 'v', 'slots' and 'seen_used' (a count)
 
 
 def new_state():
     """No slot; ``seen``/``seen_used``: when the server last said how many
     requests its window holds, and that count; ``window_start``: when the server's window began, as far as is known;
     ``others``: when the server's count last showed requests from elsewhere (0.0: never)."""
-    return dict({'v': FORMAT, 'slots': []}, **{name: 0.0 for name in _TIMES})
+    return dict({'v': FORMAT, 'slots': [], 'seen_used': 0}, **{name: 0.0 for name in _TIMES})
 
 
 def parse(data):
@@ -141,7 +142,7 @@ def parse(data):
     if not isinstance(raw, dict) or raw.get('v') != FORMAT or set(raw) != set(new_state()):
         raise ValueError('is not a request budget (format %d)' % FORMAT)
     slots = raw['slots']
-    if not isinstance(slots, list) or any(_number(value) is None for value in slots + [raw[name] for name in _TIMES]):
+    if not isinstance(slots, list) or any(_number(value) is None for value in slots + [raw[name] for name in _TIMES + ('seen_used',)]):
         raise ValueError('holds something other than times')
     return dict(raw, slots=sorted(slots))
 
@@ -203,7 +204,7 @@ def merge(state, now, window, used, block):
     As many of ``used`` as the state does not hold up to now become phantom slots, at the start of the
     server's window (now if not known), so that they expire with it. ``OTHERS`` or more requests in the
     server's window that the state does not hold mean that others spend the token: pacing (see above).
-    Return whether it changed.
+    Return True: the state always changes (the server's count is kept).
     """
     slots = state['slots']
     if block > 0:  # the server's window ends when the block does (Retry-After is whole seconds: up to 1 s later)
