@@ -44,7 +44,7 @@ import math
 import time
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _budget_local
-from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError, BudgetTimeout
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError, BudgetBusy, BudgetTimeout
 
 MAX_RATE_LIMIT = 1000  # requests a minute: rate_limit above this is refused before any request
 LATE = 1.0  # seconds a request may go out after its slot; later, it takes the next slot (the slot stays spent)
@@ -147,11 +147,16 @@ class Budget:
             return None
         return max(0.0, self._bound[1] - (self.clock() - self._bound[0]))
 
-    def acquire(self, timeout=None, paced=False):
-        """Reserve the next free slot for one request and sleep until it; return seconds slept. ``paced``: the request is
-        a wait's poll, whose slot is at least ``window / per_minute`` after the one before it (``_budget_local``).
+    def acquire(self, timeout=None, patience=None):
+        """Reserve the next free slot for one request and sleep until it; return seconds slept.
 
         Raise BudgetTimeout (without reserving) if that slot lies more than ``timeout`` seconds away (None: no bound).
+        ``patience`` (None: the request is not a wait's poll): the request is a wait's poll, whose slot is paced
+        (``_budget_local``) and which would rather be skipped than wait longer than ``patience`` seconds (its pause)
+        for it: BudgetBusy (without reserving), the wait pauses again. So a busy budget goes to the starts and reads
+        first, and to the polls of the runs that have waited longest (their pauses are the longest), not to polls of
+        runs that have only just started.
+
         A process that wakes more than ``LATE`` seconds after its slot (a busy machine) does not send in it: the
         slot stays spent and it takes the next one, so that every request goes out within ``LATE`` of its slot and
         no minute of arrivals at the API holds more than the budget (the window is ``LATE`` and more over a minute).
@@ -163,10 +168,15 @@ class Budget:
         self._bound = (self.clock(), timeout)
         while True:
             left = self._left()
-            wait, slot = self._use('reserve', left, paced)
+            patient = None if patience is None else max(0.0, patience - slept)
+            bound = left if patient is None else patient if left is None else min(left, patient)
+            wait, slot = self._use('reserve', bound, patience is not None, left)
             if wait is None:
                 raise BudgetTimeout('%d requests already wait for the request budget (%s per API token): no more may queue.'
                                     % (_budget_local.MAX_WAITING, self._rate()), timeout=left)
+            if slot is None and patient is not None and (left is None or wait <= left):
+                raise BudgetBusy('The next free request slot is %.1fs away, beyond the pause of %.1fs of this poll.'
+                                 % (wait, patient), wait=wait)
             if slot is None:
                 raise BudgetTimeout('The next free request slot is %.1fs away (request budget: %s per API token), beyond the '
                                     'timeout of %.1fs.' % (wait, self._rate(), left), wait=wait, timeout=left)

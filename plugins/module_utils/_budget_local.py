@@ -25,7 +25,7 @@ minute, which holds that window: answers that arrive out of order never look lik
 store, other machines are known only that way). Paced polls queue behind the reads and starts before
 them, so that a fleet's waits spread over the minute and each poll goes out as late as the queue makes
 it, when its run is more likely to have ended; one-off reads and starts still go out together while
-the budget allows.
+the budget allows. A poll queues at most its pause: further away, it is skipped (``_budget.Budget.acquire``).
 
 A slot reserved before a 429's block came in is given up when its process wakes (``confirm``): it
 takes the first slot after the block instead of sending into it.
@@ -247,8 +247,9 @@ def _write_all(fd, data):
 class LocalStore:
     """The slots of one token on this machine: in the file ``path`` (locked while used), or in this process (None).
 
-    ``reserve`` and ``sync`` are the store interface ``_budget.Budget`` uses (``_budget_redis.RedisStore`` has the
-    same); they raise OSError naming the problem when the file cannot be used (the memory store never fails).
+    ``reserve``, ``sync`` and ``confirm`` are the store interface ``_budget.Budget`` uses (``_budget_redis.RedisStore``
+    has the same; ``within``: how far away a slot may be, None: any; ``left``: the task's time left, which bounds a
+    store's own timeouts); they raise OSError naming the problem when the file cannot be used (the memory store never fails).
     """
 
     def __init__(self, name, path, clock):
@@ -257,8 +258,8 @@ class LocalStore:
         self.clock = clock
         self.where = path or 'this process'
 
-    def reserve(self, per_minute, window, left, paced=False):
-        return self._update(per_minute, window, lambda state, now: (reserve(state, now, per_minute, window, left, paced), None))
+    def reserve(self, per_minute, window, within, paced=False, left=None):
+        return self._update(per_minute, window, lambda state, now: (reserve(state, now, per_minute, window, within, paced), None))
 
     def sync(self, per_minute, window, used, block, left=None):
         self._update(per_minute, window, lambda state, now: (None, merge(state, now, window, used, block)))

@@ -63,9 +63,9 @@ local function keep(upto)
 end
 """
 
-# ARGV: window, per_minute, left (negative: no bound), most waiting, paced (1 or 0), busy. Returns {outcome, wait, slot}.
+# ARGV: window, per_minute, within (negative: no bound), most waiting, paced (1 or 0), busy. Returns {outcome, wait, slot}.
 RESERVE = _PRELUDE + """
-local per_minute, left, most_waiting, paced = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1'
+local per_minute, within, most_waiting, paced = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), ARGV[5] == '1'
 local past = redis.call('ZCOUNT', slots, '-inf', now)
 if past > per_minute then redis.call('ZREMRANGEBYRANK', slots, 0, past - per_minute - 1); past = per_minute end
 local total = redis.call('ZCARD', slots)
@@ -83,7 +83,7 @@ if total > 0 then
   end
 end
 local wait = slot - now
-if left >= 0 and wait > left then return {'late', string.format('%.6f', wait), '0'} end
+if within >= 0 and wait > within then return {'late', string.format('%.6f', wait), '0'} end
 redis.call('ZADD', slots, slot, redis.call('HINCRBY', meta, 'seq', 1))
 keep(slot)
 return {'ok', string.format('%.6f', wait), string.format('%.6f', slot)}
@@ -154,8 +154,8 @@ class RedisStore:
         self._client = None
         self._secret = urlsplit(url).password
 
-    def reserve(self, per_minute, window, left, paced=False):
-        outcome, wait, slot = self._run(RESERVE, [window, per_minute, -1 if left is None else left, self.most_waiting,
+    def reserve(self, per_minute, window, within, paced=False, left=None):
+        outcome, wait, slot = self._run(RESERVE, [window, per_minute, -1 if within is None else within, self.most_waiting,
                                                   1 if paced else 0, BUSY], left)
         outcome = outcome.decode('ascii') if isinstance(outcome, bytes) else outcome
         if outcome == 'full':

@@ -69,16 +69,17 @@ class Client:
         self.budget = budget
         self.retrier = Retrier(self.transport, budget, http_retries, clock, sleep, self.warn)
 
-    def request(self, method, path, params=None, json_body=None, headers=None, retry=True, paced=False):
+    def request(self, method, path, params=None, json_body=None, headers=None, retry=True, patience=None):
         """The ``Answer`` of one API request, by the task's deadline (see ``Retrier.request``)."""
-        return self.retrier.request(method, path, params, json_body, headers, retry, self.deadline, paced)
+        return self.retrier.request(method, path, params, json_body, headers, retry, self.deadline, patience)
 
     # ---- reads ---------------------------------------------------------------------------------
 
-    def get_run(self, run_id, retry=True, paced=False):
-        """One run, with its logs; an answer for another run is refused, naming both. ``paced``: a wait's poll."""
+    def get_run(self, run_id, retry=True, patience=None):
+        """One run, with its logs; an answer for another run is refused, naming both. ``patience``: a wait's poll
+        (``Budget.acquire``)."""
         path = '/workflows/runs/%s' % _segment(run_id, 'run')
-        answer = self.request('GET', path, retry=retry, paced=paced)
+        answer = self.request('GET', path, retry=retry, patience=patience)
         run = check_run(answer.body, 'GET', path)
         if run['id'] != run_id:
             raise AltostratAPIError('GET %s: HTTP %d answer is for run %s, not for run %s: refused.'

@@ -81,3 +81,11 @@ class BudgetTimeout(AltostratError):
         super(BudgetTimeout, self).__init__(message)
         self.wait = wait
         self.timeout = timeout
+
+
+class BudgetBusy(AltostratError):
+    """A wait's poll would wait longer for its request slot than its pause: the wait skips it and pauses again."""
+
+    def __init__(self, message, wait=None):
+        super(BudgetBusy, self).__init__(message)
+        self.wait = wait

@@ -62,15 +62,15 @@ class Retrier:
         self.trouble = None  # (first failure time, failed attempts) while requests keep failing
         self.resent = 0  # attempts of the last request that may have reached the server but got no good answer
 
-    def request(self, method, path, params=None, json_body=None, headers=None, retry=True, deadline=None, paced=False):
+    def request(self, method, path, params=None, json_body=None, headers=None, retry=True, deadline=None, patience=None):
         """The ``Answer`` of a request, by ``deadline`` (a ``Deadline``); ``retry=False`` sends it once unless the API
-        throttled it; ``paced``: a wait's poll (``Budget.acquire``). A redirect within the API's origin is followed, at
+        throttled it; ``patience``: a wait's poll (``Budget.acquire``). A redirect within the API's origin is followed, at
         most MAX_REDIRECTS times, each hop a request of its own (from the budget, within the deadline); the retries of
         all hops count together."""
         tries, url, hops = _Tries(), None, 0
         self.resent = 0
         while True:
-            answer = self._send(method, path, params, json_body, headers, retry, deadline, url, tries, paced)
+            answer = self._send(method, path, params, json_body, headers, retry, deadline, url, tries, patience)
             if answer.location is None:
                 return answer
             hops += 1
@@ -79,10 +79,10 @@ class Retrier:
                                         % (method, path, MAX_REDIRECTS), method=method, path=path, status=answer.status)
             url, params = answer.location, None
 
-    def _send(self, method, path, params, json_body, headers, retry, deadline, url, tries, paced):
+    def _send(self, method, path, params, json_body, headers, retry, deadline, url, tries, patience):
         """The answer of one hop (to ``url``, else ``path``), sent again after each failure the policy rides out."""
         while True:
-            self.budget.acquire(timeout=None if not deadline.bounded else deadline.left(), paced=paced)
+            self.budget.acquire(timeout=None if not deadline.bounded else deadline.left(), patience=patience)
             try:
                 answer = self.transport.send(method, path, params, json_body, headers, deadline, url)
             except AltostratAPIError as exc:

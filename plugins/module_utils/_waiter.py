@@ -15,6 +15,11 @@
   polls the run most likely to have ended (the one that started first; a run not seen yet is taken
   to have started with the run before it in the order given), and once that one has ended looks at
   the next at once. So waiting on N runs costs about one request per run plus one per pause;
+* a poll waits for its request slot at most its pause (``Budget.acquire``): when the budget is busier
+  than that (a fleet on one token), the poll is skipped, with no request and no warning, and the wait
+  pauses again. The budget then goes to starts and reads first, and to the polls of the runs waited on
+  longest (the longest pauses), not to polls of runs that have only just started. The last poll before
+  the deadline is never skipped;
 * transient failures (connection errors, 429, 5xx, cut-off bodies) never end a wait before its
   deadline: each failed poll doubles the pause, up to ``max_poll_interval``, so an API that is down
   gets one request per ``max_poll_interval``; the client warns once when the trouble starts and once
@@ -26,7 +31,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import (
-    AltostratAPIError, AltostratRunError, AltostratTimeoutError, BudgetTimeout)
+    AltostratAPIError, AltostratRunError, AltostratTimeoutError, BudgetBusy, BudgetTimeout)
 from ansible_collections.altostrat.cloud.plugins.module_utils._options import DEFAULTS, SHORTEST
 from ansible_collections.altostrat.cloud.plugins.module_utils._runs import AWAITING, KNOWN_STATUSES, TERMINAL, describe
 from ansible_collections.altostrat.cloud.plugins.module_utils._text import one_id, one_line
@@ -106,6 +111,7 @@ class Waiter:
         next_progress, final = PROGRESS_EVERY, False
         while pending:
             run_id = likely_first(pending, last)
+            pause = next_pause(deadline.elapsed(), self.poll_interval, self.max_poll_interval, failures, len(pending))
             if run_id in looked or failures:
                 waited, left = deadline.elapsed(), deadline.left()
                 if left <= 0 or final:  # a wait that ran out ends at its deadline, not before it
@@ -115,14 +121,15 @@ class Waiter:
                 if waited >= next_progress:
                     next_progress = waited + PROGRESS_EVERY
                     self.progress(_progress_line(waited, run_ids, pending, last))
-                pause = next_pause(waited, self.poll_interval, self.max_poll_interval, failures, len(pending))
                 reserve = min(LAST_POLL, left / 2)
                 if pause >= left - reserve:  # the last poll the deadline leaves room for, with time to be answered
                     pause, final = left - reserve, True
                 self.sleep(pause)
             looked.add(run_id)
-            try:
-                run = self.client.get_run(run_id, retry=False, paced=True)
+            try:  # a poll waits for its request slot at most its pause (the last one: until the deadline)
+                run = self.client.get_run(run_id, retry=False, patience=deadline.left() if final else pause)
+            except BudgetBusy:  # the budget is busy beyond that: skip this poll, pause again (see Budget.acquire)
+                continue
             except BudgetTimeout as exc:  # no request slot before the deadline: the wait still ends at it, not before
                 self.sleep(deadline.left())
                 raise self._timed_out(run_ids, pending, last, error or exc, deadline.elapsed())

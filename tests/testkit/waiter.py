@@ -27,7 +27,7 @@ class ScriptedClient:
     """``get_run`` answers each run id with the next item of its script (the last one repeats).
 
     Items are a status string, a run dict, or an exception to raise. ``calls`` records
-    ``(run_id, clock time, deadline)``, ``retries`` and ``paced`` what each call asked; the deadline is ``wait_timeout``
+    ``(run_id, clock time, deadline)``, ``retries`` and ``patience`` what each call asked; the deadline is ``wait_timeout``
     from now.
     """
 
@@ -38,14 +38,14 @@ class ScriptedClient:
         self.sleep = clock.sleep
         self.calls = []
         self.retries = []
-        self.paced = []
+        self.patience = []
         self.lock = threading.Lock()
 
-    def get_run(self, run_id, retry=True, paced=False):
+    def get_run(self, run_id, retry=True, patience=None):
         with self.lock:
             self.calls.append((run_id, self.clock(), self.deadline.at))
             self.retries.append(retry)
-            self.paced.append(paced)
+            self.patience.append(patience)
             script = self.scripts[run_id]
             item = script.pop(0) if len(script) > 1 else script[0]
         if isinstance(item, Exception):

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _budget, _budget_local
-from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError, AltostratInputError, BudgetTimeout
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratError, AltostratInputError, BudgetBusy, BudgetTimeout
 
 from testkit.budget import T0, make, no_sleep, record_slots, state_path
 from testkit.fakes import FakeClock
@@ -148,10 +148,34 @@ def test_a_server_that_agrees_adds_no_slot_and_no_pacing(directory, clock):
 
 def test_polls_are_paced_once_the_window_holds_a_third_of_the_budget(directory, clock):
     budget = make(directory, clock, per_minute=60, sleep=no_sleep)  # the clock stays at T0
-    assert [budget.acquire(paced=True) for n in range(20)] == [0.0] * 20  # a wait alone polls as it likes
-    assert [budget.acquire(paced=True) for n in range(3)] == [1.0, 2.0, 3.0]  # then a second apart (60 s / 60)
+    assert [budget.acquire(patience=10) for n in range(20)] == [0.0] * 20  # a wait alone polls as it likes
+    assert [budget.acquire(patience=10) for n in range(3)] == [1.0, 2.0, 3.0]  # then a second apart (60 s / 60)
     assert budget.acquire() == 3.0  # a read is not paced, but queues behind them: first come, first served
-    assert budget.acquire(paced=True) == 4.0
+    assert budget.acquire(patience=10) == 4.0
+
+
+def test_a_poll_is_skipped_rather_than_wait_longer_than_its_pause(directory, clock):
+    """A busy budget goes to starts and reads, and to the polls with the longest pauses (of the runs waited on longest):
+    a poll whose slot is further away than its pause is told so (BudgetBusy) and reserves nothing."""
+    budget = make(directory, clock, per_minute=6, sleep=no_sleep)  # the clock stays at T0
+    assert [budget.acquire() for n in range(6)] == [0.0] * 6  # the window is full until T0 + 60
+    slots = record_slots(budget)
+    with pytest.raises(BudgetBusy) as caught:
+        budget.acquire(patience=59.0)
+    assert caught.value.wait == 60.0 and slots == []
+    assert 'slot is 60.0s away, beyond the pause of 59.0s of this poll' in str(caught.value)
+    assert budget.acquire(patience=60.0) == 60.0  # the poll of a run waited on longer takes it
+    assert budget.acquire() == 60.0  # a start is never skipped: it queues
+    assert slots == [T0 + 60, T0 + 60]
+
+
+def test_the_deadline_decides_before_a_polls_pause(directory, clock):
+    budget = make(directory, clock, per_minute=2, sleep=no_sleep)
+    budget.acquire(), budget.acquire()
+    with pytest.raises(BudgetTimeout):  # the slot is past the deadline: the wait times out, it does not skip
+        budget.acquire(timeout=30.0, patience=45.0)
+    with pytest.raises(BudgetTimeout):
+        budget.acquire(timeout=30.0, patience=20.0)
 
 
 def test_a_slot_covered_by_a_block_while_its_process_slept_is_given_up(directory):

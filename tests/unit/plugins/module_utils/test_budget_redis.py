@@ -16,7 +16,7 @@ import time
 import pytest
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _budget_redis
-from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError, BudgetTimeout
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratInputError, BudgetBusy, BudgetTimeout
 
 from testkit.budget import TOKEN, crowded, make, no_sleep, record_slots, run_processes, state_file, state_path
 from testkit.collection import COLLECTIONS
@@ -81,9 +81,25 @@ def test_the_apis_word_is_shared(redis_server, tmp_path):
 
 def test_polls_are_paced_in_the_store_once_it_is_busy(redis_server, tmp_path):
     first, second = on(redis_server, tmp_path, 'a', per_minute=60), on(redis_server, tmp_path, 'b', per_minute=60)
-    assert [budget.acquire(paced=True) for budget in (first, second) for n in range(10)] == [0.0] * 20
-    waits = [first.acquire(paced=True), second.acquire(paced=True), first.acquire()]
+    assert [budget.acquire(patience=10) for budget in (first, second) for n in range(10)] == [0.0] * 20
+    waits = [first.acquire(patience=10), second.acquire(patience=10), first.acquire()]
     assert [round(wait) for wait in waits] == [1, 2, 2]  # polls a second apart; a read queues behind them, not paced
+    with pytest.raises(BudgetBusy):  # a poll with a shorter pause than its wait for a slot is skipped
+        second.acquire(patience=1.5)
+    assert round(first.acquire(patience=10)) == 3  # it reserved nothing
+
+
+def test_a_polls_pause_does_not_shorten_the_stores_timeouts(redis_server, tmp_path):
+    """The store's timeouts are bounded by the task's time left, not by a poll's pause: a 1 s pause on a busy machine
+    must not make a slow answer from the store look like a store that is down (and every process fall back to its
+    local budget)."""
+    budget = on(redis_server, tmp_path, 'a', per_minute=60)
+    store, bounds = budget.stores[0], []
+    real = store._connection
+    store._connection = lambda left: bounds.append(left) or real(left)
+    budget.acquire(patience=0.5)
+    budget.acquire(timeout=100.0, patience=0.5)
+    assert bounds[0] is None and bounds[1] == pytest.approx(100.0, abs=1.0)
 
 
 def test_a_block_over_a_reserved_slot_is_seen_when_its_process_wakes(redis_server, tmp_path):

@@ -110,7 +110,7 @@ class Script:
         self.deadline = Deadline(3600, clock)
         self.calls = 0
 
-    def get_run(self, run_id, retry=True, paced=False):
+    def get_run(self, run_id, retry=True, patience=None):
         self.calls += 1
         answers = self.scripts[run_id]
         status, steps = answers.pop(0) if len(answers) > 1 else answers[0]

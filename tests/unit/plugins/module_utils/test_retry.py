@@ -23,7 +23,7 @@ class RecordingBudget:
     def __init__(self):
         self.acquired, self.synced = [], []
 
-    def acquire(self, timeout=None, paced=False):
+    def acquire(self, timeout=None, patience=None):
         self.acquired.append(timeout)
         return 0.0
 
@@ -215,7 +215,7 @@ def test_budget_timeout_propagates_without_a_request(make_client, clock):
     from ansible_collections.altostrat.cloud.plugins.module_utils._errors import BudgetTimeout
 
     class FullBudget(RecordingBudget):
-        def acquire(self, timeout=None, paced=False):
+        def acquire(self, timeout=None, patience=None):
             raise BudgetTimeout('no request slot free within %s s' % timeout)
 
     client = make_client('http://api.test', budget=FullBudget(), deadline=Deadline(5, clock))

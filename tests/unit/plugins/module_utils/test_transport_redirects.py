@@ -20,7 +20,7 @@ class CountingBudget:
     def __init__(self):
         self.acquired = 0
 
-    def acquire(self, timeout=None, paced=False):
+    def acquire(self, timeout=None, patience=None):
         self.acquired += 1
         return 0.0
 

@@ -46,6 +46,20 @@ def test_sleeps_never_exceed_time_left(clock):
     # the last poll goes out LAST_POLL (1 s) before the deadline, and the wait ends at the deadline
     assert clock.sleeps == pytest.approx([5.0, 1.5, 1.0])
     assert clock() == pytest.approx(start + 7.5)
+    assert client.patience == pytest.approx([5.0, 5.0, 1.0])  # the last poll may wait for a slot until the deadline
+
+
+def test_a_busy_budget_skips_polls_until_the_pause_reaches_the_free_slot(clock, tmp_path):
+    """With the real budget: the window is full for a minute; each poll that would wait longer than its pause is
+    skipped, without a request or a warning, until the pause (a tenth of the time waited) reaches the free slot."""
+    budget = Budget('https://api.test', SENTINEL, per_minute=3, window=60, directory=str(tmp_path / 'budget'),
+                    clock=clock, sleep=clock.sleep)
+    start = clock()
+    assert [budget.acquire() for n in range(3)] == [0.0] * 3  # three starts fill the window until start + 60
+    client = fake_client([FakeAnswer(200, DONE)], clock=clock, budget=budget, deadline=Deadline(120, clock))
+    runs, elapsed = wait(Waiter(client, poll_interval=1), ['fl_run_x'])
+    assert runs == [DONE] and len(client.adapter.sent) == 1 and client.warnings == []
+    assert 60 <= elapsed <= 61 and elapsed == clock() - start
 
 
 def test_zero_timeout_polls_once(clock):
@@ -58,7 +72,7 @@ def test_zero_timeout_polls_once(clock):
 def test_slow_polls_eat_into_the_deadline(clock):
     """Time spent inside a poll counts: the pause is cut to what is left."""
     class SlowClient(ScriptedClient):
-        def get_run(self, run_id, retry=True, paced=False):
+        def get_run(self, run_id, retry=True, patience=None):
             self.clock.advance(4)
             return ScriptedClient.get_run(self, run_id, retry)
     client = SlowClient({'a': ['running']}, clock, wait_timeout=10)

@@ -92,7 +92,7 @@ def test_parallel_fetch_bounded(clock, monkeypatch):
     gate = threading.Barrier(_waiter.MAX_WORKERS, timeout=5)
 
     class Tracking(ScriptedClient):
-        def get_run(self, run_id, retry=True, paced=False):
+        def get_run(self, run_id, retry=True, patience=None):
             with lock:
                 active[0] += 1
                 peak[0] = max(peak[0], active[0])

@@ -3,6 +3,7 @@ what a fleet of runs costs in requests."""
 
 import pytest
 
+from ansible_collections.altostrat.cloud.plugins.module_utils._errors import BudgetBusy
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, likely_first, next_pause
 
 from testkit.waiter import ScriptedClient, scripted_waiter, wait
@@ -47,12 +48,21 @@ def test_waits_until_completed(clock):
     assert warnings == []
 
 
-def test_a_waits_polls_ask_the_budget_to_pace_them(clock):
-    """A poll may wait for a slot a second after the one before it when the budget is busy (``_budget_local``): a fleet's
-    polls spread over the minute, behind its starts and reads."""
-    client, waiter, _unused, _unused = scripted_waiter({'a': ['running', 'running', 'completed']}, clock)
+def test_a_waits_polls_wait_for_a_slot_at_most_their_pause(clock):
+    """A poll is paced by the budget and waits for its slot at most its pause (``Budget.acquire``): a fleet's polls spread
+    over the minute, behind its starts and reads."""
+    client, waiter, _unused, _unused = scripted_waiter({'a': ['running'] * 12 + ['completed']}, clock)
     wait(waiter, ['a'])
-    assert client.paced == [True, True, True]
+    assert client.patience == pytest.approx([1.0] * 12 + [1.1])  # the first poll and then each pause before it
+
+
+def test_a_poll_the_budget_cannot_serve_within_its_pause_is_skipped(clock):
+    """A skipped poll is no failure: no warning, no longer pause; the wait pauses as it would have and asks again."""
+    script = {'a': ['running', BudgetBusy('busy'), BudgetBusy('busy'), 'completed']}
+    client, waiter, warnings, _unused = scripted_waiter(script, clock)
+    runs, elapsed = wait(waiter, ['a'])
+    assert runs[0]['status'] == 'completed' and elapsed == pytest.approx(3.0)
+    assert clock.sleeps == pytest.approx([1.0, 1.0, 1.0]) and len(client.calls) == 4 and warnings == []
 
 
 def test_progress_every_30_seconds(clock):
@@ -86,7 +96,7 @@ def test_fleet_costs_about_one_request_per_run(clock):
     start = clock()
 
     class Fleet(ScriptedClient):
-        def get_run(self, run_id, retry=True, paced=False):
+        def get_run(self, run_id, retry=True, patience=None):
             self.calls.append((run_id, self.clock(), self.deadline.at))
             index = int(run_id[1:])
             status = 'completed' if self.clock() >= start + index + 120 else 'running'

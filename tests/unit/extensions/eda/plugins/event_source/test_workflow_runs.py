@@ -88,7 +88,7 @@ def test_a_run_that_starts_later_yields_each_status_seen_and_ended_runs_nothing(
 def test_every_request_spends_from_the_budget(emu, main, monkeypatch):
     spent = []
     real = _budget.Budget.acquire
-    monkeypatch.setattr(_budget.Budget, 'acquire', lambda self, timeout=None, paced=False: spent.append(self.per_minute) or real(self, timeout, paced))
+    monkeypatch.setattr(_budget.Budget, 'acquire', lambda self, timeout=None, patience=None: spent.append(self.per_minute) or real(self, timeout, patience))
     new_run(emu, 'fl_run_c')
     events, error = run_source(main, args(emu, rate_limit=40), until=ended('fl_run_c'))
     assert error is None and events and len(spent) == emu.count() and set(spent) == {40}
