@@ -49,6 +49,20 @@ except ImportError:  # pragma: no cover - psutil is in scripts/requirements-dev.
 
 # ---- set-up ------------------------------------------------------------------------------
 
+def ahead_of_the_clients(pid=0):
+    """Run process ``pid`` (0: this one, a child before it starts) ahead of the ansible processes the bench starts
+    (nice -10), where allowed.
+
+    The stand-in and the store are servers on other machines, whose clocks the clients' load does not delay. On
+    these few cores a stand-in starved by a hundred starting ansible processes reads requests seconds after they
+    were sent, in bunches, and its count of the most requests in any 60 s would then measure this machine, not the
+    budget (the sliced fleet: 60 sent in any 60 s, 68 to 77 counted)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, pid, -10)
+    except OSError:
+        pass
+
+
 def ensure_collection():
     if not os.path.exists(LINK):
         os.makedirs(os.path.dirname(LINK), exist_ok=True)
@@ -89,7 +103,8 @@ class Emulator:
         self.log = open(os.path.join(workdir, 'emulator.log'), 'w')
         self.proc = subprocess.Popen([sys.executable, '-m', 'emulator', '--port', '0', '--host', '127.0.0.1',
                                       '--scenario', scenario_path, '--port-file', port_file],
-                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=os.path.join(REPO, 'tests'))  # -m: from the cwd
+                                     stdout=self.log, stderr=subprocess.STDOUT, cwd=os.path.join(REPO, 'tests'),  # -m: from the cwd
+                                     preexec_fn=ahead_of_the_clients)  # pylint: disable=subprocess-popen-preexec-fn
         deadline = time.time() + 30
         while not os.path.exists(port_file):
             if self.proc.poll() is not None or time.time() > deadline:

@@ -14,7 +14,7 @@ a start and a final read a site at the token's limit, however many machines.
 import os
 import uuid
 
-from harness import fmt, of_token, progress, request_figures
+from harness import ahead_of_the_clients, fmt, of_token, progress, request_figures
 from scenarios_fleet import passed_gates
 
 
@@ -83,6 +83,7 @@ def bench_sliced(bench, sizes):
     sites, slices = sizes['sliced_sites'], sizes['slices']
     rows = [measure_slices(bench, sizes, '%d slices, no store' % slices, None)]
     server = RedisServer(os.path.join(bench.workdir, 'redis')).start()
+    ahead_of_the_clients(server.proc.pid)
     try:
         rows.append(measure_slices(bench, sizes, '%d slices, one rate_limit_store (Redis)' % slices, server.url))
     finally:
