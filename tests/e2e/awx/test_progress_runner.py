@@ -3,7 +3,8 @@ module wait are job events (and stdout) of their own, made while the task still 
 
 The credential of the shipped AWX credential type is rendered into ``env/envvars`` as AWX does (see
 ``test_runner.py``); the module runs on the controller (``ansible_connection=local``), as in an AWX job that
-delegates the gate to ``localhost``. One run of about 45 s: one progress line, at about 30 s of the wait.
+delegates the gate to ``localhost``. One run of about 50 s: one progress line, at about 30 s of the wait, some
+seconds before the run ends even when a loaded machine starts the module 10 s after the run was created.
 """
 
 import datetime
@@ -51,7 +52,7 @@ def test_progress_lines_are_job_events_before_the_task_result(emulator_factory, 
             monkeypatch.delenv(name)
     token = 'altostrat-sentinel-%s' % uuid.uuid4().hex
     emu = emulator_factory({'tokens': [token], 'runs': []})
-    run = {'id': RUN, 'workflow_id': 'fl_wf_awx', 'pending_for': 1, 'duration': 44, 'status': 'completed', 'steps': 4}
+    run = {'id': RUN, 'workflow_id': 'fl_wf_awx', 'pending_for': 1, 'duration': 50, 'status': 'completed', 'steps': 4}
     pdd = private_data_dir(tmp_path, PLAYBOOK, {'api_url': emu.url, 'token': token}, {'emu_url': emu.url, 'start_runs': [run]})
 
     runner = ansible_runner.run(private_data_dir=str(pdd), playbook='gate.yml', quiet=True, timeout=180, verbosity=1)
@@ -69,7 +70,7 @@ def test_progress_lines_are_job_events_before_the_task_result(emulator_factory, 
     assert event['counter'] < result['counter']
     created = [datetime.datetime.fromisoformat(item['created']) for item in (event, result)]
     print('measured: progress event %r at %s, result event at %s' % (event['stdout'], created[0], created[1]))
-    assert (created[1] - created[0]).total_seconds() > 5  # made while the task ran, not with its result
+    assert (created[1] - created[0]).total_seconds() > 2  # made while the task ran (looked at every 0.5 s), not with its result
     assert stdout.index('altostrat.cloud.workflow_run_info: waited ') < stdout.index('ok: [localhost] => {"changed": false, "elapsed"')
     assert result['event_data']['res']['run']['status'] == 'completed'
 
