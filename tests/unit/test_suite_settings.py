@@ -1,5 +1,5 @@
 """What the suite itself promises: the settings every test runs under (``pytest.ini``, ``tests/conftest.py``), and
-that the reliability guide's promises name tests that exist."""
+that the reliability and security guides' promises name tests that exist."""
 
 import ast
 import os
@@ -22,12 +22,12 @@ def test_every_test_is_bounded_in_time(pytestconfig):
     assert 0 < float(pytestconfig.getoption('timeout') or pytestconfig.getini('timeout')) <= 300
 
 
-def test_the_reliability_guide_names_tests_that_exist():
-    """Each promise of docs/docsite/rst/guide_reliability.rst names its tests (``path::name`` under ``tests/``)."""
-    guide = os.path.join(REPO, 'docs', 'docsite', 'rst', 'guide_reliability.rst')
-    with open(guide) as handle:
+@pytest.mark.parametrize('guide, least', [('guide_reliability.rst', 50), ('guide_security.rst', 20)])
+def test_the_guides_name_tests_that_exist(guide, least):
+    """Each promise of the guide names its tests (``path::name`` under ``tests/``)."""
+    with open(os.path.join(REPO, 'docs', 'docsite', 'rst', guide)) as handle:
         named = set(re.findall(r'``([\w/]+\.py)::(\w+)``', handle.read()))
-    assert len(named) > 50
+    assert len(named) > least
     missing = []
     for path, name in sorted(named):
         full = os.path.join(TESTS, path)
