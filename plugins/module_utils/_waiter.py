@@ -19,7 +19,9 @@
   than that (a fleet on one token), the poll is skipped, with no request and no warning, and the wait
   pauses again. The budget then goes to starts and reads first, and to the polls of the runs waited on
   longest (the longest pauses), not to polls of runs that have only just started. The last poll before
-  the deadline is never skipped;
+  the deadline is never skipped. The first look at a run the wait has not seen yet, made at once (the
+  first run of a wait, or the next once the one before it has ended), is a read: it waits its turn for a
+  slot, neither paced nor skipped, so that a wait on many runs reads those that have ended together;
 * transient failures (connection errors, 429, 5xx, cut-off bodies) never end a wait before its
   deadline: each failed poll doubles the pause, up to ``max_poll_interval``, so an API that is down
   gets one request per ``max_poll_interval``; the client warns once when the trouble starts and once
@@ -112,7 +114,8 @@ class Waiter:
         while pending:
             run_id = likely_first(pending, last)
             pause = next_pause(deadline.elapsed(), self.poll_interval, self.max_poll_interval, failures, len(pending))
-            if run_id in looked or failures:
+            fresh = run_id not in looked and not failures  # a first look, at once: a read, not a poll
+            if not fresh:
                 waited, left = deadline.elapsed(), deadline.left()
                 if left <= 0 or final:  # a wait that ran out ends at its deadline, not before it
                     if left > 0:
@@ -126,8 +129,9 @@ class Waiter:
                     pause, final = left - reserve, True
                 self.sleep(pause)
             looked.add(run_id)
+            patience = None if fresh else deadline.left() if final else pause
             try:  # a poll waits for its request slot at most its pause (the last one: until the deadline)
-                run = self.client.get_run(run_id, retry=False, patience=deadline.left() if final else pause)
+                run = self.client.get_run(run_id, retry=False, patience=patience)
             except BudgetBusy:  # the budget is busy beyond that: skip this poll, pause again (see Budget.acquire)
                 continue
             except BudgetTimeout as exc:  # no request slot before the deadline: the wait still ends at it, not before

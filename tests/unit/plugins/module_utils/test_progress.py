@@ -205,6 +205,23 @@ def test_a_path_that_is_not_a_regular_file_never_blocks_nor_is_written(kind, tmp
     assert writer.enabled is False and target.read_text() == ''
 
 
+def test_a_fifo_someone_reads_is_not_written_either(tmp_path):
+    """With a reader at the other end, a FIFO opens: only a regular file is written, so the reader gets nothing."""
+    path = tmp_path / 'progress'
+    os.mkfifo(str(path))
+    reader = os.open(str(path), os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        writer = ProgressWriter(str(path))
+        writer('a line')
+        try:
+            got = os.read(reader, 100)
+        except BlockingIOError:  # nothing in the pipe
+            got = b''
+    finally:
+        os.close(reader)
+    assert writer.enabled is False and got == b''
+
+
 class Done:
     def wait(self, run_ids):
         return [{'id': run_id, 'status': 'completed', 'logs': []} for run_id in run_ids]

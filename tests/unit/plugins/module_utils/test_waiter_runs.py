@@ -6,10 +6,13 @@ import threading
 import pytest
 
 from ansible_collections.altostrat.cloud.plugins.module_utils import _waiter
+from ansible_collections.altostrat.cloud.plugins.module_utils._budget import Budget
 from ansible_collections.altostrat.cloud.plugins.module_utils._deadline import Deadline
 from ansible_collections.altostrat.cloud.plugins.module_utils._errors import AltostratAPIError, AltostratTimeoutError
 from ansible_collections.altostrat.cloud.plugins.module_utils._waiter import Waiter, get_runs
 
+from testkit import SENTINEL
+from testkit.fakes import FakeAnswer, fake_client
 from testkit.waiter import ScriptedClient, fatal, scripted_waiter, transient, wait
 
 
@@ -108,6 +111,29 @@ def test_parallel_fetch_bounded(clock, monkeypatch):
     client = Tracking(dict((i, ['completed']) for i in ids), clock)
     assert [r['id'] for r in get_runs(client, ids)] == ids
     assert peak[0] == _waiter.MAX_WORKERS
+
+
+def test_runs_that_have_ended_are_read_together_not_paced_as_polls(clock, tmp_path):
+    """One task waiting on a fleet, with the real budget half spent (its polls paced a second apart): once the run
+    polled has ended, the runs after it are read at once, together, as reads; only the polls were paced."""
+    budget = Budget('https://api.test', SENTINEL, per_minute=60, window=60, directory=str(tmp_path / 'budget'),
+                    clock=clock, sleep=clock.sleep)
+    for _unused in range(30):  # the fleet's starts: half the budget, so that polls are paced
+        budget.acquire()
+    ends = dict(('fl_run_%d' % n, clock() + 5 + n) for n in range(5))  # the first ends 5 s from now, the rest after
+    sent = []
+
+    def answer(request):
+        run_id = request.url.rsplit('/', 1)[-1]
+        sent.append((run_id, clock()))
+        status = 'completed' if clock() >= ends[run_id] else 'running'
+        return FakeAnswer(200, {'id': run_id, 'status': status, 'logs': []})
+    client = fake_client(answer, clock=clock, budget=budget, deadline=Deadline(600, clock))
+    clock.advance(10)  # the last runs have ended by the time the first is seen to have
+    runs, _unused = wait(Waiter(client, poll_interval=1), sorted(ends))
+    assert [run['status'] for run in runs] == ['completed'] * 5
+    assert [run_id for run_id, _unused in sent] == sorted(ends)  # one read each
+    assert len(set(when for _unused, when in sent)) == 1, sent  # together: none waited a paced second
 
 
 def test_get_runs_of_nothing(clock):

@@ -50,10 +50,13 @@ def test_waits_until_completed(clock):
 
 def test_a_waits_polls_wait_for_a_slot_at_most_their_pause(clock):
     """A poll is paced by the budget and waits for its slot at most its pause (``Budget.acquire``): a fleet's polls spread
-    over the minute, behind its starts and reads."""
+    over the minute, behind its starts and reads. The first look at a run not seen yet is a read (``None``)."""
     client, waiter, _unused, _unused = scripted_waiter({'a': ['running'] * 12 + ['completed']}, clock)
     wait(waiter, ['a'])
-    assert client.patience == pytest.approx([1.0] * 12 + [1.1])  # the first poll and then each pause before it
+    assert client.patience[0] is None and client.patience[1:] == pytest.approx([1.0] * 11 + [1.1])  # each poll: its pause
+    client, waiter, _unused, _unused = scripted_waiter({'a': ['completed']}, clock)
+    wait(waiter, ['a'], known={'a': {'id': 'a', 'status': 'running'}})  # seen already (a run just started): a poll
+    assert client.patience == pytest.approx([1.0])
 
 
 def test_a_poll_the_budget_cannot_serve_within_its_pause_is_skipped(clock):
