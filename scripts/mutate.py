@@ -133,7 +133,7 @@ MUTATIONS = [
      "a weird X-RateLimit-Remaining grows the budget state"),
     (MU + '_budget.py', "not 0 <= value <= MAX_RATE_LIMIT", "not 0 <= value", "rate_limit without an upper bound"),
     (MU + '_budget.py', "if path not in _budget_local._REFUSED:", "if True:", "a refused budget file told again"),
-    (MU + '_budget_redis.py', "if left >= 0 and wait > left then", "if false then", "a store slot reserved past the deadline"),
+    (MU + '_budget_redis.py', "if within >= 0 and wait > within then", "if false then", "a store slot reserved past the deadline"),
     (MU + '_budget_redis.py', "if used > held then", "if false then", "the API's word not shared through the store"),
     (MU + '_budget_redis.py', "keep(slot)", "", "store keys that never expire"),
     (MU + '_budget_redis.py', "if left is not None and left < STORE_TIMEOUT:", "if False:",
