@@ -19,6 +19,7 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MU = 'plugins/module_utils/'
+PATIENCE = "patience = None if fresh else deadline.left() if final else pause"  # the waiter's line that the mutations of a poll's patience change
 
 # (file, text, replacement, what the bug is)
 MUTATIONS = [
@@ -84,13 +85,13 @@ MUTATIONS = [
     (MU + '_budget_local.py', "        state['others'] = now", "        pass", "other machines' requests not noticed"),
     (MU + '_budget.py', "                if not self._use('confirm', slot, self._left()):", "                if False:",
      "a slot a 429 covered while its process slept is sent into the block"),
-    (MU + '_waiter.py', "patience = None if fresh else deadline.left() if final else pause", "patience = None",
+    (MU + '_waiter.py', PATIENCE, "patience = None",
      "a wait's polls not paced"),
-    (MU + '_waiter.py', "patience = None if fresh else deadline.left() if final else pause", "patience = None if fresh else deadline.left()",
+    (MU + '_waiter.py', PATIENCE, "patience = None if fresh else deadline.left()",
      "a poll waits for its slot however far it is (never skipped)"),
-    (MU + '_waiter.py', "patience = None if fresh else deadline.left() if final else pause", "patience = None if fresh else pause",
+    (MU + '_waiter.py', PATIENCE, "patience = None if fresh else pause",
      "the last poll before the deadline may be skipped"),
-    (MU + '_waiter.py', "patience = None if fresh else deadline.left() if final else pause", "patience = deadline.left() if final else pause",
+    (MU + '_waiter.py', PATIENCE, "patience = deadline.left() if final else pause",
      "the first look at a run is paced as a poll (a fleet's ended runs read a second apart)"),
     (MU + '_waiter.py', "            except BudgetBusy:  # the budget is busy beyond that: skip this poll, pause again (see Budget.acquire)\n"
      "                continue\n", "            except BudgetBusy as exc:\n                failures, error = failures + 1, exc\n"
